@@ -1,0 +1,138 @@
+"""``CircleCI``: configuration, lifecycle and the resource namespaces."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from ._clock import Clock, SystemClock
+from ._config import DEFAULT_BASE_URL, Timeout, resolve_token
+from ._core import Core, Params
+from ._retry import RetryPolicy
+from ._throttle import Throttle
+from ._transport import Transport
+from .errors import ConfigurationError
+from .resources import Artifacts, Jobs, Pipelines, Projects, Users, Workflows
+
+__version__ = "0.1.0"
+
+# Artifact downloads share the connection pool with API calls; these extra
+# connections keep a full download pool from starving API requests.
+_DOWNLOAD_POOL = 32
+
+
+def _parse_base_url(base_url: str) -> URL:
+    url = URL(base_url)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError(f"base_url must be an http(s) URL, not {base_url!r}")
+    if url.user or url.password or url.query_string or url.fragment:
+        raise ConfigurationError("base_url must not carry credentials, a query or a fragment")
+    return url
+
+
+class CircleCI:
+    """An asyncio client for the CircleCI API v2.
+
+    ::
+
+        async with CircleCI() as cci:             # token from CIRCLECI_TOKEN / CIRCLE_TOKEN
+            async for pipeline in cci.pipelines.list("gh/org/repo"):
+                ...
+
+    One client holds one ``aiohttp.ClientSession``; pass ``session=`` to use your own
+    (aiocircle then never closes it). ``max_concurrency`` bounds HTTP attempts in flight;
+    ``retry`` says when failures are retried; ``timeout`` bounds every request.
+    ``clock`` is for tests that need waits to be instant and exact.
+    """
+
+    def __init__(
+        self,
+        token: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        max_concurrency: int = 16,
+        retry: RetryPolicy | None = None,
+        timeout: Timeout | float | None = None,
+        session: aiohttp.ClientSession | None = None,
+        user_agent: str | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        secret = resolve_token(token)
+        url = _parse_base_url(base_url)
+        if isinstance(timeout, int | float):
+            timeout = Timeout(total=float(timeout))
+        timeout = timeout or Timeout()
+        clock = clock or SystemClock()
+        throttle = Throttle(max_concurrency, clock=clock.monotonic, sleep=clock.sleep)
+        transport = Transport(
+            session=session,
+            pool_size=max_concurrency + _DOWNLOAD_POOL,
+            timeout=timeout,
+            user_agent=user_agent or f"aiocircle/{__version__}",
+        )
+        self._core = Core(
+            token=secret,
+            base_url=url,
+            transport=transport,
+            throttle=throttle,
+            retry=retry or RetryPolicy(),
+            clock=clock,
+        )
+        self.users = Users(self._core)
+        self.projects = Projects(self._core)
+        self.pipelines = Pipelines(self._core)
+        self.workflows = Workflows(self._core)
+        self.jobs = Jobs(self._core)
+        self.artifacts = Artifacts(self._core)
+
+    @property
+    def base_url(self) -> str:
+        return str(self._core.base_url)
+
+    @property
+    def closed(self) -> bool:
+        return self._core.closed
+
+    def __repr__(self) -> str:
+        state = " closed" if self.closed else ""
+        return f"<CircleCI base_url={self.base_url!r} token=***{state}>"
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+    ) -> Any:
+        """Call any endpoint by path (e.g. ``"/insights/gh/org/repo/branches"``), through the
+        same auth, retries and limits, and return the decoded JSON (``None`` for an empty body).
+
+        Only GET, HEAD, PUT and DELETE are retried after a 5xx or a network error.
+        """
+        response = await self._core.request(method, path, params=params, json=json)
+        if not response.body.strip():
+            return None
+        return self._core.decode(response, method, path)
+
+    async def close(self) -> None:
+        """Close the client (and its session, if it owns it). Later requests raise."""
+        if not self._core.closed:
+            self._core.closed = True
+            await self._core.transport.close()
+
+    async def __aenter__(self) -> CircleCI:
+        if self.closed:
+            raise ConfigurationError("a closed CircleCI client cannot be reopened")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,58 @@
+"""Small frozen settings objects and the token wrapper."""
+
+from __future__ import annotations
+
+import os
+
+import attrs
+
+from .errors import ConfigurationError
+
+DEFAULT_BASE_URL = "https://circleci.com/api/v2"
+TOKEN_VARIABLES = ("CIRCLECI_TOKEN", "CIRCLE_TOKEN")
+
+
+@attrs.frozen(kw_only=True)
+class Timeout:
+    """Time limits in seconds; ``None`` disables one.
+
+    ``total`` bounds a whole API request. Artifact downloads ignore ``total`` (files
+    can be gigabytes) and rely on ``connect`` and ``read``, which bound every wait,
+    so no request can hang forever.
+    """
+
+    connect: float | None = 10.0
+    read: float | None = 60.0
+    total: float | None = 300.0
+
+
+@attrs.frozen(repr=False)
+class Secret:
+    """A token that never shows itself in a repr, a log line or an exception."""
+
+    _value: str
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+
+def resolve_token(token: str | None) -> Secret:
+    """The explicit token, else ``CIRCLECI_TOKEN``, else ``CIRCLE_TOKEN``."""
+    if token is None:
+        for name in TOKEN_VARIABLES:
+            token = os.environ.get(name) or None
+            if token:
+                break
+    if not token:
+        raise ConfigurationError(
+            "no CircleCI token: pass token=... or set the CIRCLECI_TOKEN or CIRCLE_TOKEN "
+            "environment variable"
+        )
+    if any(c in token for c in "\r\n"):
+        raise ConfigurationError("the CircleCI token contains a line break")
+    return Secret(token.strip())

@@ -1,0 +1,89 @@
+"""Pure, I/O-free helpers: response classification, error messages, header parsing.
+
+Everything here works on plain values, so it is tested without a network.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from .errors import APIError, DecodeError, RateLimitError, error_class_for
+
+_MAX_MESSAGE = 500
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delta-seconds or an HTTP date).
+
+    ``now`` is the current Unix time, injected so tests are exact. Returns ``None``
+    when the header is absent or unreadable; never a negative number.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        seconds = when.timestamp() - now
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        return None
+    return max(0.0, seconds)
+
+
+def error_message(body: bytes) -> str:
+    """The human message of an error body: ``{"message"}``, ``{"error"}`` or the raw text."""
+    text = body.decode("utf-8", errors="replace").strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        for key in ("message", "error"):
+            if isinstance(data.get(key), str):
+                return str(data[key])
+    if len(text) > _MAX_MESSAGE:
+        text = text[:_MAX_MESSAGE] + "…"
+    return text
+
+
+def error_from_response(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    method: str,
+    path: str,
+    now: float,
+) -> APIError:
+    """Build the typed error for a non-2xx response; the status picks the class."""
+    cls = error_class_for(status)
+    message = error_message(body)
+    if cls is RateLimitError:
+        return RateLimitError(
+            status,
+            message,
+            method=method,
+            path=path,
+            retry_after=parse_retry_after(headers.get("Retry-After"), now),
+        )
+    return cls(status, message, method=method, path=path)
+
+
+def decode_json(body: bytes, *, method: str, path: str) -> Any:
+    """Decode a 2xx body, raising :class:`DecodeError` when it is not JSON."""
+    if not body.strip():
+        raise DecodeError(method, path, "empty body where JSON was expected")
+    try:
+        return json.loads(body)
+    except ValueError as exc:
+        snippet = body[:80].decode("utf-8", errors="replace")
+        raise DecodeError(method, path, f"body is not JSON ({exc}): {snippet!r}") from None

@@ -1,0 +1,44 @@
+"""Project slugs: validation and percent-encoding, done before any request is sent."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+_VCS = frozenset({"gh", "github", "bb", "bitbucket", "circleci"})
+
+
+def encode_slug(slug: str) -> str:
+    """Validate a project slug and percent-encode each segment, keeping the slashes.
+
+    ``gh/org/repo``, ``github/…``, ``bb/…``, ``bitbucket/…`` and
+    ``circleci/<org-id>/<project-id>`` are accepted; anything else raises ``ValueError``.
+    """
+    if not isinstance(slug, str):
+        raise TypeError(f"project slug must be a str, not {type(slug).__name__}")
+    parts = slug.split("/")
+    if len(parts) != 3 or not all(part.strip() for part in parts):
+        raise ValueError(
+            f"malformed project slug {slug!r}: expected three non-empty segments "
+            "like 'gh/org/repo' or 'circleci/<org-id>/<project-id>'"
+        )
+    if parts[0] not in _VCS:
+        raise ValueError(
+            f"malformed project slug {slug!r}: unknown VCS {parts[0]!r}, "
+            f"expected one of {', '.join(sorted(_VCS))}"
+        )
+    return "/".join(quote(part, safe="") for part in parts)
+
+
+def encode_segment(value: str | int, what: str) -> str:
+    """Percent-encode one path segment (an id, a name, a number); empty values are refused."""
+    text = str(value)
+    if not text:
+        raise ValueError(f"{what} must not be empty")
+    return quote(text, safe="")
+
+
+def job_number(value: int, what: str = "job number") -> str:
+    """Validate a job or pipeline number: a non-negative int."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{what} must be a non-negative int, not {value!r}")
+    return str(value)

@@ -1,0 +1,139 @@
+"""The exceptions aiocircle raises, all rooted at :class:`CircleCIError`.
+
+::
+
+    CircleCIError
+    ├── ConfigurationError          bad client settings (no token, bad base URL)
+    ├── ClientClosedError           the client was used after it closed
+    ├── PaginationError             the API repeated a page token
+    ├── TransportError              connection failure or timeout
+    ├── DecodeError                 a 2xx body that is not the JSON promised
+    └── APIError                    any non-2xx answer
+        ├── BadRequestError         400
+        ├── AuthenticationError     401
+        ├── PermissionDeniedError   403
+        ├── NotFoundError           404
+        ├── ConflictError           409
+        ├── RateLimitError          429 (``retry_after`` in seconds, when known)
+        └── ServerError             5xx
+"""
+
+from __future__ import annotations
+
+
+class CircleCIError(Exception):
+    """Base class of every error aiocircle raises."""
+
+
+class ConfigurationError(CircleCIError):
+    """The client was configured in a way that cannot work."""
+
+
+class ClientClosedError(CircleCIError):
+    """A request was made on a client that has already been closed."""
+
+
+class PaginationError(CircleCIError):
+    """The API returned a page token it had returned before."""
+
+
+class TransportError(CircleCIError):
+    """The request did not complete: connection error, reset or timeout.
+
+    ``request_sent`` is ``False`` only when the connection never opened, so the
+    server cannot have seen the request and even a trigger may be retried.
+    """
+
+    def __init__(self, method: str, path: str, reason: str, *, request_sent: bool = True) -> None:
+        self.method = method
+        self.path = path
+        self.reason = reason
+        self.request_sent = request_sent
+        super().__init__(f"{method} {path}: {reason}")
+
+
+class DecodeError(CircleCIError):
+    """A successful response whose body is not the JSON the API promised."""
+
+    def __init__(self, method: str, path: str, reason: str) -> None:
+        self.method = method
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{method} {path}: {reason}")
+
+
+class APIError(CircleCIError):
+    """The API answered with a non-2xx status."""
+
+    def __init__(self, status: int, message: str, *, method: str, path: str) -> None:
+        self.status = status
+        self.message = message
+        self.method = method
+        self.path = path
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        return f"{self.method} {self.path}: {self.status} {self.message}".rstrip()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._describe()})"
+
+
+class BadRequestError(APIError):
+    """400: the request was malformed."""
+
+
+class AuthenticationError(APIError):
+    """401: the token is missing, wrong or expired."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the token may not do this."""
+
+
+class NotFoundError(APIError):
+    """404: no such resource, or one the token cannot see."""
+
+
+class ConflictError(APIError):
+    """409: the request conflicts with the resource's state."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests; ``retry_after`` is the server's wait in seconds, if given."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        method: str,
+        path: str,
+        retry_after: float | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(status, message, method=method, path=path)
+
+    def _describe(self) -> str:
+        return f"{super()._describe()}, retry_after={self.retry_after}"
+
+
+class ServerError(APIError):
+    """5xx: CircleCI failed to answer."""
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+
+
+def error_class_for(status: int) -> type[APIError]:
+    """The exception class for a non-2xx status."""
+    if status >= 500:
+        return ServerError
+    return _BY_STATUS.get(status, APIError)

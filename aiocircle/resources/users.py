@@ -1,0 +1,21 @@
+"""``cci.users``: the current user, other users, collaborations."""
+
+from __future__ import annotations
+
+from .._slug import encode_segment
+from ..models import Collaboration, User
+from ._base import Resource
+
+
+class Users(Resource):
+    async def me(self) -> User:
+        """The user the token belongs to. ``GET /me``"""
+        return await self._core.model(User, "GET", "/me")
+
+    async def get(self, user_id: str) -> User:
+        """A user by id. ``GET /user/{id}``"""
+        return await self._core.model(User, "GET", f"/user/{encode_segment(user_id, 'user_id')}")
+
+    async def collaborations(self) -> list[Collaboration]:
+        """Organizations the user belongs to. ``GET /me/collaborations``"""
+        return await self._core.model(list[Collaboration], "GET", "/me/collaborations")
