@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -9,7 +10,7 @@ import aiohttp
 from yarl import URL
 
 from ._clock import Clock, SystemClock
-from ._config import DEFAULT_BASE_URL, Timeout, resolve_token
+from ._config import DEFAULT_ARTIFACT_HOSTS, DEFAULT_BASE_URL, Timeout, resolve_token
 from ._core import Core, Params
 from ._retry import RetryPolicy
 from ._throttle import Throttle
@@ -45,6 +46,8 @@ class CircleCI:
     One client holds one ``aiohttp.ClientSession``; pass ``session=`` to use your own
     (aiocircle then never closes it). ``max_concurrency`` bounds HTTP attempts in flight;
     ``retry`` says when failures are retried; ``timeout`` bounds every request.
+    ``artifact_hosts`` are the host patterns (``fnmatch``, optionally ``host:port``) that
+    receive the token when downloading artifacts; set them for CircleCI Server.
     ``clock`` is for tests that need waits to be instant and exact.
     """
 
@@ -58,6 +61,7 @@ class CircleCI:
         timeout: Timeout | float | None = None,
         session: aiohttp.ClientSession | None = None,
         user_agent: str | None = None,
+        artifact_hosts: Sequence[str] = DEFAULT_ARTIFACT_HOSTS,
         clock: Clock | None = None,
     ) -> None:
         secret = resolve_token(token)
@@ -80,6 +84,7 @@ class CircleCI:
             throttle=throttle,
             retry=retry or RetryPolicy(),
             clock=clock,
+            artifact_hosts=tuple(artifact_hosts),
         )
         self.users = Users(self._core)
         self.projects = Projects(self._core)

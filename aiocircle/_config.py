@@ -9,6 +9,7 @@ import attrs
 from .errors import ConfigurationError
 
 DEFAULT_BASE_URL = "https://circleci.com/api/v2"
+DEFAULT_ARTIFACT_HOSTS = ("*.circle-artifacts.com",)
 TOKEN_VARIABLES = ("CIRCLECI_TOKEN", "CIRCLE_TOKEN")
 
 

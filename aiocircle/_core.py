@@ -6,8 +6,9 @@ only in this module and the small pieces it composes.
 
 from __future__ import annotations
 
+import fnmatch
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from yarl import URL
@@ -20,11 +21,19 @@ from ._retry import RetryEvent, RetryPolicy, retry_delay
 from ._sansio import decode_json, error_from_response
 from ._throttle import Throttle
 from ._transport import RawResponse, Transport
-from .errors import CircleCIError, ClientClosedError, DecodeError, RateLimitError, TransportError
+from .errors import (
+    APIError,
+    CircleCIError,
+    ClientClosedError,
+    DecodeError,
+    RateLimitError,
+    TransportError,
+)
 
 logger = logging.getLogger("aiocircle")
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 Params = Mapping[str, str | int | bool | None]
 
@@ -59,8 +68,10 @@ class Core:
         throttle: Throttle,
         retry: RetryPolicy,
         clock: Clock,
+        artifact_hosts: tuple[str, ...],
     ) -> None:
         self._token = token
+        self.artifact_hosts = tuple(p.lower() for p in artifact_hosts)
         self.base_url = base_url
         self.transport = transport
         self.throttle = throttle
@@ -79,6 +90,20 @@ class Core:
     def is_api_origin(self, url: URL) -> bool:
         return url.origin() == self.base_url.origin()
 
+    def download_headers(self, url: URL) -> dict[str, str]:
+        """Headers for one hop of an artifact download.
+
+        The token goes to the API's origin and to CircleCI's artifact hosts (over the
+        same scheme as the API, or HTTPS), never to storage a redirect points at.
+        """
+        host = (url.host or "").lower()
+        names = (host, f"{host}:{url.port}")
+        trusted = self.is_api_origin(url) or (
+            url.scheme in ("https", self.base_url.scheme)
+            and any(fnmatch.fnmatchcase(n, p) for p in self.artifact_hosts for n in names)
+        )
+        return {"Circle-Token": self._token.reveal()} if trusted else {}
+
     def auth_headers(self, url: URL) -> dict[str, str]:
         """The ``Circle-Token`` header, for the API's own origin only."""
         if self.is_api_origin(url):
@@ -95,30 +120,19 @@ class Core:
         idempotent: bool | None = None,
     ) -> RawResponse:
         """Send a request through the throttle with retries; return a 2xx response or raise."""
-        if self.closed:
-            raise ClientClosedError("this CircleCI client is closed; create a new one")
         method = method.upper()
         url = self.url(path)
         query = _query(params)
         headers = self.auth_headers(url)
         host = _host_key(url)
-        if idempotent is None:
-            idempotent = method in _IDEMPOTENT_METHODS
-        attempt = 0
-        while True:
-            attempt += 1
-            error: CircleCIError
-            try:
-                async with self.throttle.slot(host):
-                    response = await self.transport.send(
-                        method, url, headers=headers, params=query, json=json
-                    )
-            except TransportError as exc:
-                error = exc
-            else:
-                if 200 <= response.status < 300:
-                    return response
-                error = error_from_response(
+
+        async def attempt() -> RawResponse:
+            async with self.throttle.slot(host):
+                response = await self.transport.send(
+                    method, url, headers=headers, params=query, json=json
+                )
+            if not 200 <= response.status < 300:
+                raise error_from_response(
                     response.status,
                     response.headers,
                     response.body,
@@ -126,38 +140,72 @@ class Core:
                     path=url.path,
                     now=self.clock.time(),
                 )
-            delay = retry_delay(self.retry, error, attempt=attempt, idempotent=idempotent)
+            return response
+
+        if idempotent is None:
+            idempotent = method in _IDEMPOTENT_METHODS
+        return await self.retrying(attempt, method=method, url=url, idempotent=idempotent)
+
+    async def retrying(
+        self,
+        attempt: Callable[[], Awaitable[R]],
+        *,
+        method: str,
+        url: URL,
+        idempotent: bool,
+        on_retry: Callable[[RetryEvent], object] | None = None,
+    ) -> R:
+        """Run ``attempt`` until it succeeds or the retry policy gives up.
+
+        The one retry loop: API requests and artifact downloads both go through it.
+        An attempt raises an :class:`APIError` or :class:`TransportError` to ask for a
+        retry; the wait happens here, outside any concurrency slot. A 429 also closes
+        the cooldown gate of its host for every other request of the client.
+        """
+        if self.closed:
+            raise ClientClosedError("this CircleCI client is closed; create a new one")
+        number = 0
+        while True:
+            number += 1
+            try:
+                return await attempt()
+            except (APIError, TransportError) as exc:
+                error: CircleCIError = exc
+            delay = retry_delay(self.retry, error, attempt=number, idempotent=idempotent)
             if delay is None:
                 raise error
             if isinstance(error, RateLimitError):
-                self.throttle.cooldown(host, delay)
-            self._announce_retry(method, url.path, attempt, delay, error)
+                self.throttle.cooldown(_host_key(url), delay)
+            event = RetryEvent(
+                method=method,
+                path=url.path,
+                attempt=number,
+                delay=delay,
+                status=getattr(error, "status", None),
+                reason=str(error),
+            )
+            self._announce_retry(event, on_retry)
             await self.clock.sleep(delay)
 
     def _announce_retry(
-        self, method: str, path: str, attempt: int, delay: float, error: CircleCIError
+        self, event: RetryEvent, extra: Callable[[RetryEvent], object] | None
     ) -> None:
-        status = getattr(error, "status", None)
-        reason = str(error)
         logger.info(
             "retrying %s %s in %.2fs after attempt %d/%d: %s",
-            method,
-            path,
-            delay,
-            attempt,
+            event.method,
+            event.path,
+            event.delay,
+            event.attempt,
             self.retry.max_attempts,
-            reason,
+            event.reason,
         )
-        hook = self.retry.on_retry
-        if hook is None:
-            return
-        event = RetryEvent(
-            method=method, path=path, attempt=attempt, delay=delay, status=status, reason=reason
-        )
-        try:
-            hook(event)
-        except Exception:
-            logger.exception("the on_retry hook raised; ignoring it")
+        for hook in (self.retry.on_retry, extra):
+            if hook is None:
+                continue
+            try:
+                hook(event)
+            except Exception:
+                logger.exception("an on_retry hook raised; ignoring it")
 
     async def json(
         self,

@@ -29,6 +29,23 @@ class RawResponse:
     body: bytes
 
 
+class StreamedResponse:
+    """An open response whose body is read in chunks (artifact downloads)."""
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+        self.status = response.status
+        self.headers = response.headers
+
+    async def iter_chunks(self, size: int) -> AsyncIterator[bytes]:
+        async for chunk in self._response.content.iter_chunked(size):
+            yield chunk
+
+    async def read_some(self, limit: int) -> bytes:
+        """Up to ``limit`` bytes of the body, e.g. for an error message."""
+        return await self._response.content.read(limit)
+
+
 def _client_timeout(timeout: Timeout, *, streaming: bool = False) -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(
         total=None if streaming else timeout.total,
@@ -105,8 +122,12 @@ class Transport:
         url: URL,
         *,
         headers: Mapping[str, str],
-    ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """GET ``url`` without following redirects and yield the open response for streaming."""
+    ) -> AsyncIterator[StreamedResponse]:
+        """GET ``url`` without following redirects and yield the open response for streaming.
+
+        Failures while the body is read inside the ``async with`` surface as
+        :class:`TransportError` too (a truncated body, a reset connection).
+        """
         try:
             async with self.session.get(
                 url,
@@ -114,7 +135,7 @@ class Transport:
                 allow_redirects=False,
                 timeout=_client_timeout(self._timeout, streaming=True),
             ) as response:
-                yield response
+                yield StreamedResponse(response)
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise _transport_error("GET", url, exc) from None
 

@@ -1,0 +1,428 @@
+"""Artifact harvesting: stream many artifacts to disk concurrently, safely and resumably.
+
+A producer lists artifacts (workflow → jobs → artifacts per job number) into a bounded
+queue while a pool of workers downloads them, so downloads of the first job start
+while later jobs are still being listed. Each file is written to a temporary file
+beside its target and renamed into place only when its length is right; a failed or
+cancelled download leaves neither a partial target nor a temporary file behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import fnmatch
+import os
+import re
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+import attrs
+from yarl import URL
+
+from ._core import Core
+from ._retry import RetryEvent
+from ._sansio import error_from_response
+from .errors import APIError, CircleCIError, TransportError
+from .models import Artifact
+from .progress import (
+    BytesReceived,
+    FileDone,
+    FileFailed,
+    FileQueued,
+    FileRetrying,
+    FileSkipped,
+    FileStarted,
+    HarvestFinished,
+    ProgressCallback,
+    emit,
+)
+
+_CHUNK = 256 * 1024
+_MAX_REDIRECTS = 5
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+
+
+@attrs.frozen(kw_only=True)
+class JobArtifact:
+    """An artifact with the job it belongs to (``job_number`` is ``None`` for v1.1 lists)."""
+
+    artifact: Artifact
+    project_slug: str
+    job_number: int | None = None
+    job_name: str | None = None
+
+
+Layout = Callable[[JobArtifact], str | PurePosixPath]
+"""Maps an artifact to its path relative to the destination folder."""
+
+Filter = str | Sequence[str] | Callable[[JobArtifact], bool]
+"""Glob pattern(s) matched against the artifact path, or a predicate."""
+
+
+class DownloadStatus(enum.StrEnum):
+    DOWNLOADED = "downloaded"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    REFUSED = "refused"
+
+
+@attrs.frozen(kw_only=True)
+class DownloadEntry:
+    """What happened to one artifact."""
+
+    item: JobArtifact
+    status: DownloadStatus
+    local_path: Path | None = None
+    bytes: int = 0
+    error: str | None = None
+
+    @property
+    def path(self) -> str:
+        return self.item.artifact.path
+
+
+@attrs.frozen(kw_only=True)
+class ListingFailure:
+    """A job whose artifacts could not be listed."""
+
+    project_slug: str
+    job_number: int
+    error: str
+
+
+class DownloadError(CircleCIError):
+    """Some artifacts were not downloaded; ``report`` says which and why."""
+
+    def __init__(self, report: DownloadReport) -> None:
+        self.report = report
+        problems = report.failed + report.refused
+        lines = [f"{e.item.project_slug}#{e.item.job_number} {e.path}: {e.error}" for e in problems]
+        lines += [f"{f.project_slug}#{f.job_number} (listing): {f.error}" for f in report.listing]
+        shown = "\n  ".join(lines[:20])
+        more = f"\n  … and {len(lines) - 20} more" if len(lines) > 20 else ""
+        super().__init__(f"{len(lines)} artifact download(s) failed:\n  {shown}{more}")
+
+
+@attrs.frozen(kw_only=True)
+class DownloadReport:
+    """One entry per artifact, the jobs that could not be listed, and totals."""
+
+    entries: list[DownloadEntry]
+    listing: list[ListingFailure] = attrs.field(factory=list)
+
+    def _with(self, status: DownloadStatus) -> list[DownloadEntry]:
+        return [e for e in self.entries if e.status is status]
+
+    @property
+    def downloaded(self) -> list[DownloadEntry]:
+        return self._with(DownloadStatus.DOWNLOADED)
+
+    @property
+    def skipped(self) -> list[DownloadEntry]:
+        return self._with(DownloadStatus.SKIPPED)
+
+    @property
+    def failed(self) -> list[DownloadEntry]:
+        return self._with(DownloadStatus.FAILED)
+
+    @property
+    def refused(self) -> list[DownloadEntry]:
+        return self._with(DownloadStatus.REFUSED)
+
+    @property
+    def bytes(self) -> int:
+        """Bytes downloaded by this run (skipped files not counted)."""
+        return sum(e.bytes for e in self.downloaded)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.failed or self.refused or self.listing)
+
+    def raise_for_failures(self) -> None:
+        """Raise :class:`DownloadError` if any artifact failed, was refused or went unlisted."""
+        if not self.ok:
+            raise DownloadError(self)
+
+
+def _safe_component(name: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
+    return cleaned or "job"
+
+
+def default_layout(item: JobArtifact) -> PurePosixPath:
+    """``<job_number>-<job_name>/<node_index>/<path>``: no collisions across jobs and nodes."""
+    if item.job_number is None:
+        job = "latest"
+    else:
+        job = f"{item.job_number}-{_safe_component(item.job_name or 'job')}"
+    return PurePosixPath(job, str(item.artifact.node_index), item.artifact.path)
+
+
+def _matcher(spec: Filter | None) -> Callable[[JobArtifact], bool] | None:
+    if spec is None:
+        return None
+    if callable(spec):
+        return spec
+    patterns = [spec] if isinstance(spec, str) else list(spec)
+    return lambda item: any(fnmatch.fnmatchcase(item.artifact.path, p) for p in patterns)
+
+
+def _expected_total(
+    status: int, headers: Mapping[str, str], partial: _Partial, path: str
+) -> int | None:
+    """The full file length; resets ``partial`` when the server ignored our Range."""
+    if status == 206:
+        match = _CONTENT_RANGE.fullmatch(headers.get("Content-Range", "").strip())
+        if match is None or int(match.group(1)) != partial.written:
+            partial.discard()
+            raise TransportError("GET", path, "server answered a range we did not ask for")
+        return None if match.group(3) == "*" else int(match.group(3))
+    if partial.written:
+        partial.discard()  # a 200 to a Range request: the whole body comes again
+    length = headers.get("Content-Length", "")
+    return int(length) if length.isdigit() else None
+
+
+# Local-disk metadata calls and buffered writes to the page cache take microseconds; a
+# thread hop for each would cost more than it saves, so they run on the loop.
+def _size_on_disk(path: Path) -> int | None:
+    try:
+        return path.stat().st_size if path.is_file() else None
+    except OSError:
+        return None
+
+
+def _open_at(path: Path, offset: int) -> IO[bytes]:
+    """Open a partial file for writing from ``offset``, dropping anything after it."""
+    file = open(path, "r+b")  # noqa: SIM115 - closed by the caller's with-block
+    file.seek(offset)
+    file.truncate()
+    return file
+
+
+class _Refused(Exception):
+    """An artifact whose path would land outside the destination."""
+
+
+@attrs.define
+class _Partial:
+    """A temporary file being written, kept across retries so they can resume."""
+
+    path: Path | None = None
+    written: int = 0
+    reported: bool = False
+
+    def discard(self) -> None:
+        if self.path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+            self.path = None
+        self.written = 0
+
+
+_Outcome = tuple[DownloadStatus, int]
+
+
+class Harvest:
+    """One run of downloads into ``dest`` with a worker pool of ``concurrency``."""
+
+    def __init__(
+        self,
+        core: Core,
+        dest: str | os.PathLike[str],
+        *,
+        concurrency: int = 8,
+        include: Filter | None = None,
+        exclude: Filter | None = None,
+        overwrite: bool = False,
+        progress: ProgressCallback | None = None,
+        layout: Layout | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+        self._core = core
+        self._dest = Path(dest)
+        self._concurrency = concurrency
+        self._include = _matcher(include)
+        self._exclude = _matcher(exclude)
+        self._overwrite = overwrite
+        self._progress = progress
+        self._layout = layout or default_layout
+        self._claimed: set[Path] = set()
+        self._entries: list[DownloadEntry] = []
+        self._listing: list[ListingFailure] = []
+
+    # -- running --------------------------------------------------------------------------
+
+    async def run(
+        self, produce: Callable[[Callable[[JobArtifact], Awaitable[None]]], Awaitable[None]]
+    ) -> DownloadReport:
+        """Run ``produce(put)`` and the download workers together until both are done."""
+        self._dest.mkdir(parents=True, exist_ok=True)
+        self._root = self._dest.resolve()
+        queue: asyncio.Queue[JobArtifact | None] = asyncio.Queue(maxsize=self._concurrency * 4)
+
+        async def put(item: JobArtifact) -> None:
+            if self._include and not self._include(item):
+                return
+            if self._exclude and self._exclude(item):
+                return
+            emit(self._progress, FileQueued(item))
+            await queue.put(item)
+
+        async def producer() -> None:
+            try:
+                await produce(put)
+            finally:
+                for _ in range(self._concurrency):
+                    await queue.put(None)
+
+        async def worker() -> None:
+            while (item := await queue.get()) is not None:
+                self._entries.append(await self._download(item))
+
+        async with asyncio.TaskGroup() as group:
+            group.create_task(producer())
+            for _ in range(self._concurrency):
+                group.create_task(worker())
+        report = DownloadReport(entries=self._entries, listing=self._listing)
+        emit(self._progress, HarvestFinished(report))
+        return report
+
+    async def from_items(self, items: Iterable[JobArtifact]) -> DownloadReport:
+        async def produce(put: Callable[[JobArtifact], Awaitable[None]]) -> None:
+            for item in items:
+                await put(item)
+
+        return await self.run(produce)
+
+    def listing_failed(self, slug: str, job_number: int, error: CircleCIError) -> None:
+        """Record a job whose artifacts could not be listed; the harvest goes on."""
+        self._listing.append(
+            ListingFailure(project_slug=slug, job_number=job_number, error=str(error))
+        )
+
+    # -- one artifact -------------------------------------------------------------------
+
+    def _target(self, item: JobArtifact) -> Path:
+        relative = PurePosixPath(self._layout(item))
+        if relative.is_absolute() or not relative.parts:
+            raise _Refused(f"artifact path {item.artifact.path!r} is absolute")
+        target = self._root.joinpath(*relative.parts)
+        resolved = target.resolve()
+        if not resolved.is_relative_to(self._root) or resolved == self._root:
+            raise _Refused(f"artifact path {item.artifact.path!r} leads outside {self._dest}")
+        if resolved in self._claimed:
+            raise _Refused(f"another artifact already maps to {resolved}")
+        self._claimed.add(resolved)
+        return resolved
+
+    async def _download(self, item: JobArtifact) -> DownloadEntry:
+        try:
+            target = self._target(item)
+        except _Refused as exc:
+            emit(self._progress, FileFailed(item, str(exc), refused=True))
+            return DownloadEntry(item=item, status=DownloadStatus.REFUSED, error=str(exc))
+        partial = _Partial()
+        url = URL(item.artifact.url, encoded=True)
+
+        def on_retry(event: RetryEvent) -> None:
+            emit(self._progress, FileRetrying(item, event.attempt, event.delay, event.reason))
+
+        try:
+            status, size = await self._core.retrying(
+                lambda: self._attempt(item, url, target, partial),
+                method="GET",
+                url=url,
+                idempotent=True,
+                on_retry=on_retry,
+            )
+        except (CircleCIError, OSError) as exc:
+            message = str(exc) or type(exc).__name__
+            emit(self._progress, FileFailed(item, message))
+            return DownloadEntry(item=item, status=DownloadStatus.FAILED, error=message)
+        finally:
+            partial.discard()
+        if status is DownloadStatus.SKIPPED:
+            emit(self._progress, FileSkipped(item, target))
+        else:
+            emit(self._progress, FileDone(item, target, size))
+        return DownloadEntry(item=item, status=status, local_path=target, bytes=size)
+
+    async def _attempt(
+        self, item: JobArtifact, url: URL, target: Path, partial: _Partial
+    ) -> _Outcome:
+        """One try: follow redirects ourselves, check the status, stream, verify, rename."""
+        for _ in range(_MAX_REDIRECTS + 1):
+            headers = self._core.download_headers(url)
+            if partial.written:
+                headers["Range"] = f"bytes={partial.written}-"
+            async with self._core.transport.stream(url, headers=headers) as response:
+                if response.status in _REDIRECTS:
+                    location = response.headers.get("Location")
+                    if not location:
+                        raise APIError(
+                            response.status,
+                            "redirect without Location",
+                            method="GET",
+                            path=url.path,
+                        )
+                    url = url.join(URL(location, encoded=True))
+                    continue
+                if response.status not in (200, 206):
+                    body = await response.read_some(2048)
+                    raise error_from_response(
+                        response.status,
+                        response.headers,
+                        body,
+                        method="GET",
+                        path=url.path,
+                        now=self._core.clock.time(),
+                    )
+                total = _expected_total(response.status, response.headers, partial, url.path)
+                if (
+                    partial.written == 0
+                    and not self._overwrite
+                    and total is not None
+                    and _size_on_disk(target) == total
+                ):
+                    return DownloadStatus.SKIPPED, 0
+                if not partial.reported:
+                    emit(self._progress, FileStarted(item, total))
+                    partial.reported = True
+                await self._stream_into(item, response.iter_chunks(_CHUNK), target, partial)
+                if total is not None and partial.written != total:
+                    raise TransportError(
+                        "GET", url.path, f"body truncated: {partial.written} of {total} bytes"
+                    )
+                assert partial.path is not None
+                os.replace(partial.path, target)
+                size, partial.path, partial.written = partial.written, None, 0
+                return DownloadStatus.DOWNLOADED, size
+        raise APIError(310, f"more than {_MAX_REDIRECTS} redirects", method="GET", path=url.path)
+
+    async def _stream_into(
+        self,
+        item: JobArtifact,
+        chunks: AsyncIterator[bytes],
+        target: Path,
+        partial: _Partial,
+    ) -> None:
+        if partial.path is None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(
+                dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+            )
+            os.close(fd)
+            partial.path = Path(name)
+        with _open_at(partial.path, partial.written) as file:
+            async for chunk in chunks:
+                # Buffered writes to the page cache are fast; a thread hop per chunk costs more.
+                file.write(chunk)
+                partial.written += len(chunk)
+                emit(self._progress, BytesReceived(item, len(chunk)))
