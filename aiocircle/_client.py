@@ -75,7 +75,7 @@ class CircleCI:
             session=session,
             pool_size=max_concurrency + _DOWNLOAD_POOL,
             timeout=timeout,
-            user_agent=user_agent or f"aiocircle/{__version__}",
+            user_agent=user_agent or (None if session else f"aiocircle/{__version__}"),
         )
         self._core = Core(
             token=secret,

@@ -49,6 +49,7 @@ def resolve_token(token: str | None) -> Secret:
             token = os.environ.get(name) or None
             if token:
                 break
+    token = (token or "").strip()
     if not token:
         raise ConfigurationError(
             "no CircleCI token: pass token=... or set the CIRCLECI_TOKEN or CIRCLE_TOKEN "
@@ -56,4 +57,4 @@ def resolve_token(token: str | None) -> Secret:
         )
     if any(c in token for c in "\r\n"):
         raise ConfigurationError("the CircleCI token contains a line break")
-    return Secret(token.strip())
+    return Secret(token)

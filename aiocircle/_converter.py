@@ -33,7 +33,8 @@ def _structure_datetime(value: Any, _: type) -> datetime:
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str):
-        parsed = datetime.fromisoformat(value)
+        # The spec's env-var example carries a Clojure reader tag: "#joda/inst 2023-04-14T…".
+        parsed = datetime.fromisoformat(value.removeprefix("#joda/inst ").strip())
     else:
         raise TypeError(f"expected an ISO-8601 timestamp, got {value!r}")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
@@ -87,7 +88,23 @@ def _model_hook(cls: Any) -> Any:
     return structure
 
 
+def _strict(kind: type) -> Any:
+    """JSON scalars must already have the right type: no ``str(None)`` or ``bool("false")``."""
+    accepted: tuple[type, ...] = (int, float) if kind is float else (kind,)
+
+    def structure(value: Any, _: type) -> Any:
+        if isinstance(value, bool) and kind is not bool:
+            raise TypeError(f"expected {kind.__name__}, got a boolean")
+        if not isinstance(value, accepted):
+            raise TypeError(f"expected {kind.__name__}, got {value!r}")
+        return kind(value)
+
+    return structure
+
+
 converter = cattrs.Converter()
+for _kind in (str, int, float, bool):
+    converter.register_structure_hook(_kind, _strict(_kind))
 converter.register_structure_hook(datetime, _structure_datetime)
 converter.register_structure_hook_func(lambda t: _open_enum(t) is not None, _structure_open_enum)
 converter.register_structure_hook_factory(_is_model, _model_hook)

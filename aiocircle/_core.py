@@ -10,6 +10,7 @@ import fnmatch
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from yarl import URL
 
@@ -37,6 +38,7 @@ R = TypeVar("R")
 
 Params = Mapping[str, str | int | bool | None]
 
+_URL_SAFE = "/%:@!$&'()*+,;=-._~?#[]"
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
 
@@ -81,11 +83,12 @@ class Core:
 
     def url(self, path: str) -> URL:
         """Resolve an API path (already percent-encoded) or an absolute URL."""
-        if path.startswith(("http://", "https://")):
-            return URL(path, encoded=True)
+        # Characters a path may not hold raw (a space, say) are escaped; existing %XX stay.
+        if path.lower().startswith(("http://", "https://")):
+            return URL(quote(path, safe=_URL_SAFE), encoded=True)
         if not path.startswith("/"):
             path = "/" + path
-        return URL(str(self.base_url).rstrip("/") + path, encoded=True)
+        return URL(str(self.base_url).rstrip("/") + quote(path, safe=_URL_SAFE), encoded=True)
 
     def is_api_origin(self, url: URL) -> bool:
         return url.origin() == self.base_url.origin()

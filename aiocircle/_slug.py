@@ -21,6 +21,8 @@ def encode_slug(slug: str) -> str:
             f"malformed project slug {slug!r}: expected three non-empty segments "
             "like 'gh/org/repo' or 'circleci/<org-id>/<project-id>'"
         )
+    if any(part in (".", "..") for part in parts):
+        raise ValueError(f"malformed project slug {slug!r}: '.' and '..' are not segments")
     if parts[0] not in _VCS:
         raise ValueError(
             f"malformed project slug {slug!r}: unknown VCS {parts[0]!r}, "
@@ -32,8 +34,10 @@ def encode_slug(slug: str) -> str:
 def encode_segment(value: str | int, what: str) -> str:
     """Percent-encode one path segment (an id, a name, a number); empty values are refused."""
     text = str(value)
-    if not text:
+    if not text.strip():
         raise ValueError(f"{what} must not be empty")
+    if text in (".", ".."):
+        raise ValueError(f"{what} must not be {text!r}")
     return quote(text, safe="")
 
 

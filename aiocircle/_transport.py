@@ -72,13 +72,14 @@ class Transport:
         session: aiohttp.ClientSession | None,
         pool_size: int,
         timeout: Timeout,
-        user_agent: str,
+        user_agent: str | None,
     ) -> None:
         self._session = session
         self._owns_session = session is None
         self._pool_size = pool_size
         self._timeout = timeout
-        self._user_agent = user_agent
+        # A borrowed session keeps its own User-Agent unless the caller names one.
+        self._base_headers = {"User-Agent": user_agent} if user_agent else {}
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -87,7 +88,6 @@ class Transport:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 timeout=_client_timeout(self._timeout),
-                headers={"User-Agent": self._user_agent},
             )
         return self._session
 
@@ -105,7 +105,7 @@ class Transport:
             async with self.session.request(
                 method,
                 url,
-                headers=headers,
+                headers={**self._base_headers, **headers},
                 params=params,
                 json=json,
                 allow_redirects=False,
@@ -131,7 +131,7 @@ class Transport:
         try:
             async with self.session.get(
                 url,
-                headers=headers,
+                headers={**self._base_headers, **headers},
                 allow_redirects=False,
                 timeout=_client_timeout(self._timeout, streaming=True),
             ) as response:

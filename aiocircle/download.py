@@ -313,6 +313,8 @@ class Harvest:
         relative = PurePosixPath(self._layout(item))
         if relative.is_absolute() or not relative.parts:
             raise _Refused(f"artifact path {item.artifact.path!r} is absolute")
+        if ".." in relative.parts or ".." in PurePosixPath(item.artifact.path).parts:
+            raise _Refused(f"artifact path {item.artifact.path!r} climbs out with '..'")
         target = self._root.joinpath(*relative.parts)
         resolved = target.resolve()
         if not resolved.is_relative_to(self._root) or resolved == self._root:

@@ -41,8 +41,8 @@ class Trigger(Model):
 
 @attrs.frozen(kw_only=True)
 class Commit(Model):
-    subject: str
-    body: str
+    subject: str | None = None
+    body: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -50,7 +50,7 @@ class PipelineVcs(Model):
     provider_name: str
     origin_repository_url: str
     target_repository_url: str
-    revision: str
+    revision: str | None = None
     branch: str | None = None
     tag: str | None = None
     review_id: str | None = None
