@@ -4,6 +4,25 @@ from ._client import CircleCI, __version__
 from ._config import Timeout
 from ._pagination import Page, Paginator
 from ._retry import RetryEvent, RetryPolicy
+from .bulk import (
+    Bulk,
+    BulkError,
+    BulkResult,
+    Failure,
+    MergedStream,
+    ProjectFailure,
+    Success,
+    WorkflowRecord,
+)
+from .download import (
+    DownloadEntry,
+    DownloadError,
+    DownloadReport,
+    DownloadStatus,
+    JobArtifact,
+    ListingFailure,
+    default_layout,
+)
 from .errors import (
     APIError,
     AuthenticationError,
@@ -20,27 +39,47 @@ from .errors import (
     ServerError,
     TransportError,
 )
+from .report import WorkflowRow, workflow_rows, write_csv, write_jsonl
 
 __all__ = [
     "APIError",
     "AuthenticationError",
     "BadRequestError",
+    "Bulk",
+    "BulkError",
+    "BulkResult",
     "CircleCI",
     "CircleCIError",
     "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
     "DecodeError",
+    "DownloadEntry",
+    "DownloadError",
+    "DownloadReport",
+    "DownloadStatus",
+    "Failure",
+    "JobArtifact",
+    "ListingFailure",
+    "MergedStream",
     "NotFoundError",
     "Page",
     "PaginationError",
     "Paginator",
     "PermissionDeniedError",
+    "ProjectFailure",
     "RateLimitError",
     "RetryEvent",
     "RetryPolicy",
     "ServerError",
+    "Success",
     "Timeout",
     "TransportError",
+    "WorkflowRecord",
+    "WorkflowRow",
     "__version__",
+    "default_layout",
+    "workflow_rows",
+    "write_csv",
+    "write_jsonl",
 ]

@@ -15,6 +15,7 @@ from ._core import Core, Params
 from ._retry import RetryPolicy
 from ._throttle import Throttle
 from ._transport import Transport
+from .bulk import Bulk
 from .errors import ConfigurationError
 from .resources import Artifacts, Jobs, Pipelines, Projects, Users, Workflows
 
@@ -92,6 +93,7 @@ class CircleCI:
         self.workflows = Workflows(self._core)
         self.jobs = Jobs(self._core)
         self.artifacts = Artifacts(self._core)
+        self.bulk = Bulk(self)
 
     @property
     def base_url(self) -> str:
