@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from rich import filesize
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeRemainingColumn,
-    TransferSpeedColumn,
 )
+from rich.text import Text
 
 from ..progress import (
     BytesReceived,
@@ -26,6 +27,17 @@ from ..progress import (
     FileStarted,
     ProgressEvent,
 )
+
+
+class _Counts(ProgressColumn):
+    """``12/40 files`` on the files bar; ``3.1/9.8 MB  12.0 MB/s`` on the bytes bar."""
+
+    def render(self, task: Task) -> Text:
+        done, total = int(task.completed), int(task.total or 0)
+        if task.fields.get("unit") != "bytes":
+            return Text(f"{done}/{total} files")
+        speed = f"{filesize.decimal(int(task.speed))}/s" if task.speed else ""
+        return Text(f"{filesize.decimal(done)}/{filesize.decimal(total)}  {speed}")
 
 
 def console() -> Console:
@@ -44,16 +56,13 @@ class HarvestProgress:
         self._progress = Progress(
             TextColumn("{task.description:<6}"),
             BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("•"),
-            DownloadColumn(),
-            TransferSpeedColumn(),
+            _Counts(),
             TimeRemainingColumn(),
             console=console,
             transient=False,
         )
         self._files: TaskID = self._progress.add_task("files", total=0)
-        self._bytes: TaskID = self._progress.add_task("bytes", total=0)
+        self._bytes: TaskID = self._progress.add_task("bytes", total=0, unit="bytes")
         self.retries = 0
 
     def __enter__(self) -> HarvestProgress:
