@@ -73,6 +73,11 @@ class Faults:
             raise ValueError("error_statuses is not empty")
 
 
+
+def _no_faults_if_none(value: Faults | None) -> Faults:
+    """`knobs.faults = None` turns faults off, like `rate_limit = None`."""
+    return Faults() if value is None else value
+
 @attrs.define
 class Knobs:
     """Settings read on every request: change them on a running fake (`fake.knobs.latency = 0.1`).
@@ -89,7 +94,7 @@ class Knobs:
     jitter: float = attrs.field(default=0.0, validator=v.ge(0.0))
     bandwidth: float | None = attrs.field(default=None, validator=v.optional(v.gt(0)))
     rate_limit: RateLimit | None = None
-    faults: Faults = attrs.Factory(Faults)
+    faults: Faults = attrs.field(factory=Faults, converter=_no_faults_if_none)
     page_size: int = attrs.field(default=20, validator=v.ge(1))
 
 
