@@ -15,7 +15,7 @@ import enum
 import fnmatch
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import IO
@@ -45,6 +45,7 @@ _CHUNK = 256 * 1024
 _MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+_UNSATISFIED_RANGE = re.compile(r"bytes \*/(\d+)")
 
 
 @attrs.frozen(kw_only=True)
@@ -205,6 +206,24 @@ def _open_at(path: Path, offset: int) -> IO[bytes]:
     return file
 
 
+def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    error: BaseException = group
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    return error
+
+
+def _new_partial_file(target: Path) -> Path:
+    """Create an empty, hidden temporary file beside ``target``, honouring the umask."""
+    while True:
+        path = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+        try:
+            open(path, "xb").close()
+        except FileExistsError:
+            continue
+        return path
+
+
 class _Refused(Exception):
     """An artifact whose path would land outside the destination."""
 
@@ -286,10 +305,15 @@ class Harvest:
             while (item := await queue.get()) is not None:
                 self._entries.append(await self._download(item))
 
-        async with asyncio.TaskGroup() as group:
-            group.create_task(producer())
-            for _ in range(self._concurrency):
-                group.create_task(worker())
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(producer())
+                for _ in range(self._concurrency):
+                    group.create_task(worker())
+        except BaseExceptionGroup as failed:
+            # Listing the workflow or pipeline failed (404, 401...): raise that error, not a
+            # group of groups. Downloads in flight were cancelled and cleaned up.
+            raise _first_error(failed)  # noqa: B904 - its context is the group
         report = DownloadReport(entries=self._entries, listing=self._listing)
         emit(self._progress, HarvestFinished(report))
         return report
@@ -359,13 +383,31 @@ class Harvest:
     async def _attempt(
         self, item: JobArtifact, url: URL, target: Path, partial: _Partial
     ) -> _Outcome:
-        """One try: follow redirects ourselves, check the status, stream, verify, rename."""
-        for _ in range(_MAX_REDIRECTS + 1):
+        """One try: follow redirects ourselves, check the status, stream, verify, rename.
+
+        When a file of that name is already on disk, the first request asks for just the
+        byte after its end: a complete file gets ``416 bytes */<its size>`` and no body.
+        Any other answer to that probe starts over with a plain request.
+        """
+        start = url
+        on_disk = None if partial.written or self._overwrite else _size_on_disk(target)
+        probe, hops = bool(on_disk), 0
+        while True:
             headers = self._core.download_headers(url)
             if partial.written:
                 headers["Range"] = f"bytes={partial.written}-"
+            elif probe:
+                headers["Range"] = f"bytes={on_disk}-{on_disk}"
             async with self._core.transport.stream(url, headers=headers) as response:
                 if response.status in _REDIRECTS:
+                    hops += 1
+                    if hops > _MAX_REDIRECTS:
+                        raise APIError(
+                            310,
+                            f"more than {_MAX_REDIRECTS} redirects",
+                            method="GET",
+                            path=url.path,
+                        )
                     location = response.headers.get("Location")
                     if not location:
                         raise APIError(
@@ -375,6 +417,15 @@ class Harvest:
                             path=url.path,
                         )
                     url = url.join(URL(location, encoded=True))
+                    continue
+                if probe and response.status in (206, 416):
+                    unsatisfied = _UNSATISFIED_RANGE.fullmatch(
+                        response.headers.get("Content-Range", "").strip()
+                    )
+                    if response.status == 416 and unsatisfied and int(unsatisfied[1]) == on_disk:
+                        return DownloadStatus.SKIPPED, 0  # the object ends where the file does
+                    # Longer, shorter, or the server did not say: ask for the whole object.
+                    url, hops, probe = start, 0, False
                     continue
                 if response.status not in (200, 206):
                     body = await response.read_some(2048)
@@ -387,12 +438,7 @@ class Harvest:
                         now=self._core.clock.time(),
                     )
                 total = _expected_total(response.status, response.headers, partial, url.path)
-                if (
-                    partial.written == 0
-                    and not self._overwrite
-                    and total is not None
-                    and _size_on_disk(target) == total
-                ):
+                if partial.written == 0 and on_disk is not None and total == on_disk:
                     return DownloadStatus.SKIPPED, 0
                 if not partial.reported:
                     emit(self._progress, FileStarted(item, total))
@@ -406,7 +452,6 @@ class Harvest:
                 os.replace(partial.path, target)
                 size, partial.path, partial.written = partial.written, None, 0
                 return DownloadStatus.DOWNLOADED, size
-        raise APIError(310, f"more than {_MAX_REDIRECTS} redirects", method="GET", path=url.path)
 
     async def _stream_into(
         self,
@@ -417,11 +462,7 @@ class Harvest:
     ) -> None:
         if partial.path is None:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(
-                dir=target.parent, prefix=f".{target.name}.", suffix=".part"
-            )
-            os.close(fd)
-            partial.path = Path(name)
+            partial.path = _new_partial_file(target)
         with _open_at(partial.path, partial.written) as file:
             async for chunk in chunks:
                 # Buffered writes to the page cache are fast; a thread hop per chunk costs more.

@@ -56,8 +56,8 @@ def _verify(fake: FakeCircleCI, report: DownloadReport) -> list[str]:
 
 
 async def run_demo(args: argparse.Namespace) -> int:
-    if args.jobs < 1 or args.artifacts < 0:
-        raise ValueError("--jobs must be at least 1 and --artifacts not negative")
+    if args.jobs < 1 or args.artifacts < 1:
+        raise ValueError("--jobs and --artifacts must be at least 1")
     with tempfile.TemporaryDirectory(prefix="aiocircle-demo-") as scratch:
         dest = args.dest or Path(scratch) / "artifacts"
         async with FakeCircleCI(latency=args.latency) as fake:

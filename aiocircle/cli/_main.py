@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -14,8 +15,9 @@ from typing import Any, TextIO
 import attrs
 
 from .._client import CircleCI, __version__
+from .._slug import encode_slug
 from ..download import DownloadReport
-from ..errors import CircleCIError
+from ..errors import CircleCIError, ConfigurationError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -214,14 +216,16 @@ async def _pipelines_list(args: argparse.Namespace) -> int:
         raise ValueError("--limit must be at least 1")
     async with _client(args) as cci:
         found = await cci.pipelines.list(args.slug, branch=args.branch).collect(args.limit)
+    if not found:
+        if args.json:
+            print("[]")
+        raise _CommandError(f"no pipelines for {args.slug}")
     if args.json:
         print(json.dumps([_jsonable(p) for p in found], indent=2))
         return EXIT_OK
     for p in found:
         branch = p.vcs.branch if p.vcs and p.vcs.branch else "-"
         print(f"{p.number:>7}  {p.state!s:<14} {branch:<24} {p.created_at:%Y-%m-%d %H:%M}  {p.id}")
-    if not found:
-        raise _CommandError(f"no pipelines for {args.slug}")
     return EXIT_OK
 
 
@@ -240,6 +244,8 @@ async def _workflows_jobs(args: argparse.Namespace) -> int:
 async def _report_workflows(args: argparse.Namespace) -> int:
     from ..report import workflow_rows, write_csv, write_jsonl
 
+    for slug in args.slugs:
+        encode_slug(slug)  # a malformed slug is a usage error (exit 2), not a failed project
     write = write_csv if args.format == "csv" else write_jsonl
     async with _client(args) as cci:
         rows = workflow_rows(cci, args.slugs, since=args.since, branch=args.branch)
@@ -275,14 +281,20 @@ _COMMANDS: dict[tuple[str, str | None], _Command] = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _build_parser().parse_args(argv)
+    if importlib.util.find_spec("rich") is None:
+        print(
+            "aiocircle: the command line needs its extra: pip install 'aiocircle[cli]'",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     command = _COMMANDS[(args.command, getattr(args, "action", None))]
     try:
         return asyncio.run(command(args))
     except KeyboardInterrupt:
         print("aiocircle: interrupted; no partial files were left", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except ValueError as exc:
-        print(f"aiocircle: {exc}", file=sys.stderr)
+    except (ValueError, ConfigurationError) as exc:
+        print(f"aiocircle: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except (CircleCIError, _CommandError, OSError) as exc:
         print(f"aiocircle: {_one_line(exc)}", file=sys.stderr)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import contextlib
 import os
 from collections.abc import Awaitable, Callable
 from typing import Literal
@@ -15,10 +16,11 @@ from typing import Literal
 from .._pagination import Paginator
 from .._slug import encode_segment, encode_slug, job_number
 from ..download import DownloadReport, Filter, Harvest, JobArtifact, Layout
-from ..errors import CircleCIError
+from ..errors import CircleCIError, NotFoundError
 from ..models import Artifact
 from ..progress import ProgressCallback
 from ._base import Resource
+from .jobs import Jobs
 from .pipelines import Pipelines
 from .workflows import Workflows
 
@@ -41,7 +43,7 @@ class Artifacts(Resource):
         branch: str | None = None,
         filter: Literal["completed", "successful", "failed", "running"] = "successful",
     ) -> builtins.list[Artifact]:
-        """Artifacts of the latest build of a branch (default branch when ``None``).
+        """Artifacts of the latest build of a branch (of any branch when ``None``).
 
         Only API v1.1 offers this:
         ``GET /api/v1.1/project/{vcs}/{org}/{repo}/latest/artifacts?branch=&filter=``.
@@ -104,13 +106,22 @@ class Artifacts(Resource):
         progress: ProgressCallback | None = None,
         layout: Layout | None = None,
     ) -> DownloadReport:
-        """Download every artifact of one job into ``dest``."""
+        """Download every artifact of one job into ``dest``.
+
+        Without ``job_name`` the name is looked up (``GET /project/{slug}/job/{number}``),
+        so files land where :meth:`download_workflow` puts them.
+        """
         job_number(number)
         encode_slug(slug)
         harvest = self._harvest(dest, concurrency, include, exclude, overwrite, progress, layout)
 
         async def produce(put: Put) -> None:
-            await self._list_job(harvest, slug, number, job_name, put)
+            name = job_name
+            if name is None and layout is None:
+                # CircleCI may retire this endpoint; without it the folder is "<n>-job".
+                with contextlib.suppress(NotFoundError):
+                    name = (await Jobs(self._core).get(slug, number)).name
+            await self._list_job(harvest, slug, number, name, put)
 
         return await harvest.run(produce)
 
@@ -154,10 +165,13 @@ class Artifacts(Resource):
         """Download every artifact of every workflow of a pipeline."""
         harvest = self._harvest(dest, concurrency, include, exclude, overwrite, progress, layout)
 
+        # A rerun from failed lists the passed jobs again under their first job number.
+        listed: set[tuple[str, int]] = set()
+
         async def produce(put: Put) -> None:
             async with asyncio.TaskGroup() as group:
                 async for workflow in Pipelines(self._core).workflows(pipeline_id):
-                    group.create_task(self._list_workflow(harvest, workflow.id, put))
+                    group.create_task(self._list_workflow(harvest, workflow.id, put, listed))
 
         return await harvest.run(produce)
 
@@ -184,11 +198,21 @@ class Artifacts(Resource):
             layout=layout,
         )
 
-    async def _list_workflow(self, harvest: Harvest, workflow_id: str, put: Put) -> None:
+    async def _list_workflow(
+        self,
+        harvest: Harvest,
+        workflow_id: str,
+        put: Put,
+        listed: set[tuple[str, int]] | None = None,
+    ) -> None:
+        listed = set() if listed is None else listed
         async with asyncio.TaskGroup() as group:
             async for job in Workflows(self._core).jobs(workflow_id):
                 if job.job_number is None:  # approval jobs have no number and no artifacts
                     continue
+                if (job.project_slug, job.job_number) in listed:
+                    continue
+                listed.add((job.project_slug, job.job_number))
                 group.create_task(
                     self._list_job(harvest, job.project_slug, job.job_number, job.name, put)
                 )

@@ -73,10 +73,10 @@ class Faults:
             raise ValueError("error_statuses is not empty")
 
 
-
 def _no_faults_if_none(value: Faults | None) -> Faults:
     """`knobs.faults = None` turns faults off, like `rate_limit = None`."""
     return Faults() if value is None else value
+
 
 @attrs.define
 class Knobs:

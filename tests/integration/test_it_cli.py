@@ -1,0 +1,423 @@
+"""The ``aiocircle`` command line against the fake CircleCI over TCP.
+
+``main()`` runs its own ``asyncio.run``, so the fake serves from a loop of its own in a
+background thread (one fake for the module; each test resets its stats).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _harvest_helpers import (
+    SLUG,
+    Seeded,
+    fake_in_thread,
+    files_under,
+    part_files,
+    seed_workflow,
+    sha256_file,
+)
+
+from aiocircle.cli import main
+from aiocircle.report import FIELDS
+from aiocircle.testing import Dataset, FakeCircleCI
+
+MANY = "gh/acme/many"
+WRONG_TOKEN = "wrong-token-3f9a1c"
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[FakeCircleCI, Seeded]]:
+    fake = FakeCircleCI(seed=21, page_size=5)
+    seeded = seed_workflow(fake, per_job=4, max_size=3000)
+    fake.populate(Dataset(projects=[MANY], pipelines_per_project=12, approval_share=0.5))
+    with fake_in_thread(fake):
+        yield fake, seeded
+
+
+@pytest.fixture
+def fake(served: tuple[FakeCircleCI, Seeded]) -> FakeCircleCI:
+    served[0].reset_stats()
+    return served[0]
+
+
+@pytest.fixture
+def seeded(served: tuple[FakeCircleCI, Seeded]) -> Seeded:
+    return served[1]
+
+
+def connect(fake: FakeCircleCI, token: str | None = None) -> list[str]:
+    return [
+        "--base-url",
+        fake.base_url,
+        "--token",
+        token or fake.token,
+        "--artifact-host",
+        fake.artifacts_host.removeprefix("http://"),
+    ]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_clean_line(err: str, *secrets: str) -> None:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("aiocircle: "), err
+    assert "Traceback" not in err
+    for secret in secrets:
+        assert secret not in err
+
+
+# --- artifacts download --------------------------------------------------------------------
+
+
+def test_download_workflow_json(
+    fake: FakeCircleCI, seeded: Seeded, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "wf"
+    code, out, err = run(
+        capsys,
+        "artifacts",
+        "download",
+        *connect(fake),
+        "--workflow",
+        seeded.workflow_id,
+        "--dest",
+        str(dest),
+        "--json",
+    )
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["downloaded"] == seeded.artifact_count
+    assert summary["failed"] == summary["refused"] == summary["skipped"] == 0
+    assert summary["listing_failures"] == []
+    assert summary["bytes"] == sum(a.size for j in seeded.jobs for a in j.artifacts.values())
+    for entry in summary["entries"]:
+        assert entry["status"] == "downloaded" and entry["project"] == SLUG
+        local = Path(entry["local_path"])
+        assert local.is_relative_to(dest.resolve())
+        expected = fake.expected_sha256(
+            SLUG, entry["job_number"], entry["node_index"], entry["path"]
+        )
+        assert sha256_file(local) == expected
+        assert local.relative_to(dest.resolve()).parts[:2] == (
+            f"{entry['job_number']}-{entry['job_name']}",
+            str(entry["node_index"]),
+        )
+    assert fake.leaks == []
+    assert part_files(tmp_path) == []
+
+    # Again: everything is already there.
+    code, out, _ = run(
+        capsys,
+        "artifacts",
+        "download",
+        *connect(fake),
+        "--workflow",
+        seeded.workflow_id,
+        "--dest",
+        str(dest),
+        "--json",
+    )
+    again = json.loads(out)
+    assert code == 0 and again["skipped"] == seeded.artifact_count and again["bytes"] == 0
+
+
+def test_download_pipeline_and_job_with_include(
+    fake: FakeCircleCI, seeded: Seeded, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys,
+        "artifacts",
+        "download",
+        *connect(fake),
+        "--pipeline",
+        seeded.pipeline_id,
+        "--dest",
+        str(tmp_path / "p"),
+        "--include",
+        "out/test/*",
+        "--include",
+        "out/lint/*",
+        "--exclude",
+        "*/dir-0/*",
+    )
+    assert code == 0, err
+    got = files_under(tmp_path / "p")
+    test_job, lint_job = seeded.jobs[1], seeded.jobs[2]
+    wanted = [
+        a
+        for j in (test_job, lint_job)
+        for a in j.artifacts.values()
+        if a.path.startswith("out/") and "/dir-0/" not in a.path
+    ]
+    assert len(got) == len(wanted) > 0
+    assert out.startswith(f"{len(wanted)} downloaded (")
+
+    build = seeded.jobs[0]
+    code, out, err = run(
+        capsys,
+        "artifacts",
+        "download",
+        *connect(fake),
+        "--job",
+        SLUG,
+        str(build.number),
+        "--dest",
+        str(tmp_path / "j"),
+        "--json",
+    )
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["downloaded"] == len(build.artifacts)
+    for entry in summary["entries"]:
+        assert entry["job_number"] == build.number
+        assert sha256_file(Path(entry["local_path"])) == fake.expected_sha256(
+            SLUG, build.number or 0, entry["node_index"], entry["path"]
+        )
+
+
+def test_download_with_nothing_matched_exits_1(
+    fake: FakeCircleCI, seeded: Seeded, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys,
+        "artifacts",
+        "download",
+        *connect(fake),
+        "--workflow",
+        seeded.workflow_id,
+        "--dest",
+        str(tmp_path),
+        "--include",
+        "no/such/*",
+    )
+    assert code == 1
+    assert_one_clean_line(err)
+    assert "no artifacts matched" in err
+    assert files_under(tmp_path) == []
+
+
+def test_download_of_an_unknown_workflow_exits_1(
+    fake: FakeCircleCI, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unknown = "5034460f-c7c4-4c43-9457-de07e2029e7b"
+    code, _, err = run(
+        capsys,
+        "artifacts",
+        "download",
+        *connect(fake),
+        "--workflow",
+        unknown,
+        "--dest",
+        str(tmp_path / "d"),
+    )
+    assert code == 1
+    assert_one_clean_line(err, fake.token)
+    assert "404" in err and "Workflow not found" in err
+    assert files_under(tmp_path) == []
+
+
+def test_wrong_token_exits_1_with_one_line_and_no_token(
+    fake: FakeCircleCI, seeded: Seeded, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "pipelines", "list", MANY, *connect(fake, WRONG_TOKEN))
+    assert code == 1
+    assert_one_clean_line(err, WRONG_TOKEN)
+    assert "401" in err
+    assert WRONG_TOKEN not in out
+
+    code, out, err = run(
+        capsys,
+        "artifacts",
+        "download",
+        *connect(fake, WRONG_TOKEN),
+        "--workflow",
+        seeded.workflow_id,
+        "--dest",
+        str(tmp_path),
+    )
+    assert code == 1
+    assert_one_clean_line(err, WRONG_TOKEN)
+    assert "401" in err and WRONG_TOKEN not in out
+    assert files_under(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("pipelines", "list", "not-a-slug"),
+        ("pipelines", "list", "svn/acme/repo"),
+        ("report", "workflows", "gh/acme", "--since", "2025-01-01"),
+        ("artifacts", "download", "--job", "gh/acme", "1", "--dest", "unused"),
+    ],
+)
+def test_bad_slug_exits_2_with_one_line(
+    fake: FakeCircleCI, argv: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    command, action, *rest = argv
+    code, _, err = run(capsys, command, action, *connect(fake), *rest)
+    assert code == 2, err
+    assert_one_clean_line(err, fake.token)
+    assert "slug" in err
+    assert sum(fake.stats.counts.values()) == 0  # refused before any request
+
+
+# --- pipelines, workflows, report ----------------------------------------------------------
+
+
+def test_pipelines_list(fake: FakeCircleCI, capsys: pytest.CaptureFixture[str]) -> None:
+    project = fake.state.project(MANY)
+    newest_first = sorted(project.pipelines, key=lambda p: p.number, reverse=True)
+
+    code, out, err = run(capsys, "pipelines", "list", MANY, *connect(fake), "--limit", "7")
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert [int(line.split()[0]) for line in lines] == [p.number for p in newest_first[:7]]
+
+    code, out, err = run(
+        capsys, "pipelines", "list", MANY, *connect(fake), "--branch", "develop", "--json"
+    )
+    assert code == 0, err
+    listed = json.loads(out)
+    develop = [p for p in newest_first if p.branch == "develop"]
+    assert [p["number"] for p in listed] == [p.number for p in develop]
+    assert {p["vcs"]["branch"] for p in listed} == {"develop"}
+    assert {p["id"] for p in listed} == {p.id for p in develop}
+
+    code, out, err = run(
+        capsys, "pipelines", "list", MANY, *connect(fake), "--limit", "3", "--json"
+    )
+    assert code == 0 and len(json.loads(out)) == 3
+    assert fake.stats.count("GET /project/{project-slug}/pipeline") >= 2
+
+
+def test_pipelines_list_of_a_missing_project_exits_1(
+    fake: FakeCircleCI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "pipelines", "list", "gh/acme/absent", *connect(fake))
+    assert code == 1
+    assert_one_clean_line(err, fake.token)
+    assert "Project not found" in err
+
+
+def test_workflows_jobs(
+    fake: FakeCircleCI, seeded: Seeded, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "workflows", "jobs", *connect(fake), seeded.workflow_id)
+    assert code == 0, err
+    rows = [line.split() for line in out.strip().splitlines()]
+    assert [row[-1] for row in rows] == ["build", "test", "lint", "hold"]
+    assert [row[0] for row in rows] == [str(j.number) for j in seeded.jobs] + ["-"]
+    assert rows[-1][2] == "approval"
+
+    code, out, err = run(capsys, "workflows", "jobs", *connect(fake), seeded.workflow_id, "--json")
+    assert code == 0, err
+    jobs = json.loads(out)
+    assert [j["name"] for j in jobs] == ["build", "test", "lint", "hold"]
+    assert jobs[-1]["type"] == "approval" and jobs[-1].get("job_number") is None
+
+
+def _report_expectation(fake: FakeCircleCI) -> tuple[str, list[tuple[int, str]]]:
+    """A --since cut-off between the 5th and 6th newest pipelines, and the rows it keeps."""
+    project = fake.state.project(MANY)
+    newest_first = sorted(project.pipelines, key=lambda p: p.created_at, reverse=True)
+    cut = newest_first[4].created_at - timedelta(seconds=1)
+    since = cut.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    kept = [(p.number, w.name) for p in newest_first if p.created_at >= cut for w in p.workflows]
+    return since, kept
+
+
+def test_report_workflows_csv_and_jsonl(
+    fake: FakeCircleCI, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    since, kept = _report_expectation(fake)
+    assert len(kept) == 5
+
+    target = tmp_path / "report.csv"
+    code, out, err = run(
+        capsys,
+        "report",
+        "workflows",
+        *connect(fake),
+        MANY,
+        "--since",
+        since,
+        "--format",
+        "csv",
+        "--output",
+        str(target),
+    )
+    assert code == 0, err
+    assert out == ""
+    assert f"{len(kept)} rows written" in err
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
+    assert tuple(rows[0].keys()) == FIELDS
+    assert sorted((int(r["pipeline_number"]), r["workflow"]) for r in rows) == sorted(kept)
+    assert {r["project"] for r in rows} == {MANY}
+
+    code, out, err = run(
+        capsys, "report", "workflows", *connect(fake), MANY, "--since", since, "--format", "jsonl"
+    )
+    assert code == 0, err
+    records = [json.loads(line) for line in out.splitlines()]
+    assert sorted((r["pipeline_number"], r["workflow"]) for r in records) == sorted(kept)
+    assert all(set(r) == set(FIELDS) for r in records)
+
+    # One missing project: its failure is reported, the other's rows still written, exit 1.
+    target = tmp_path / "partial.jsonl"
+    code, out, err = run(
+        capsys,
+        "report",
+        "workflows",
+        *connect(fake),
+        MANY,
+        "gh/acme/absent",
+        "--since",
+        since,
+        "--format",
+        "jsonl",
+        "--output",
+        str(target),
+    )
+    assert code == 1
+    assert "gh/acme/absent" in err and "Traceback" not in err
+    assert len(target.read_text(encoding="utf-8").splitlines()) == len(kept)
+
+
+# --- the demo ------------------------------------------------------------------------------
+
+
+def test_demo_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    dest = tmp_path / "demo"
+    code, out, err = run(
+        capsys,
+        "demo",
+        "--json",
+        "--jobs",
+        "3",
+        "--artifacts",
+        "4",
+        "--latency",
+        "0",
+        "--dest",
+        str(dest),
+    )
+    assert code == 0, err
+    summary: dict[str, Any] = json.loads(out)
+    assert summary["checksum_mismatches"] == []
+    assert summary["token_leaks"] == 0
+    assert summary["downloaded"] == 3 * 4 and summary["failed"] == summary["refused"] == 0
+    assert "entries" not in summary
+    assert len(files_under(dest)) == 12 and part_files(dest) == []
