@@ -134,6 +134,8 @@ class Core:
                 response = await self.transport.send(
                     method, url, headers=headers, params=query, json=json
                 )
+            if response.status != 429:
+                self.throttle.answered(host)
             if not 200 <= response.status < 300:
                 raise error_from_response(
                     response.status,

@@ -61,3 +61,37 @@ async def test_waiting_on_the_gate_gives_the_slot_back() -> None:
 def test_max_concurrency_must_be_positive() -> None:
     with pytest.raises(ValueError):
         Throttle(0, clock=lambda: 0.0, sleep=asyncio.sleep)
+
+
+async def test_after_a_cooldown_the_gate_reopens_one_request_at_a_time() -> None:
+    throttle, _ = make(max_concurrency=4)
+    throttle.cooldown("h", 1.0)
+    assert throttle.allowance("h") == 1
+    throttle.answered("h")
+    throttle.answered("h")
+    assert throttle.allowance("h") == 3
+    throttle.answered("h")
+    assert throttle.allowance("h") == 4
+    throttle.answered("h")
+    assert throttle.allowance("h") == 4
+    assert throttle.allowance("other") == 4
+
+
+async def test_requests_beyond_the_allowance_wait_for_room() -> None:
+    throttle, _ = make(max_concurrency=4)
+    throttle.cooldown("h", 0.0)
+    in_flight = peak = 0
+
+    async def use() -> None:
+        nonlocal in_flight, peak
+        async with throttle.slot("h"):
+            in_flight += 1
+            peak = max(peak, in_flight)
+            await asyncio.sleep(0)
+            in_flight -= 1
+        throttle.answered("h")
+
+    # The first goes alone; its answer lets two in. A plain semaphore would let all three in.
+    await asyncio.gather(use(), use(), use())
+    assert peak == 2
+    assert throttle.allowance("h") == 4
