@@ -1,28 +1,58 @@
-"""Concurrency slots, the per-host rate-limit cooldown, and the gradual reopening after it.
+"""Concurrency slots, the per-host rate-limit cooldown, and pacing after a 429.
 
-One ``Throttle`` per client. A request takes a slot per HTTP attempt and only then
-checks the gate of its host:
+One ``Throttle`` per client; every HTTP attempt of the API goes through :meth:`slot`:
 
-- a 429 closes the gate for its ``Retry-After``; a request that finds it closed gives
-  its slot back and sleeps until it reopens, so queued requests cannot slip through
-  and a waiting request holds neither a slot nor a connection;
-- when the gate reopens, the server has promised room for little more than one
-  request, so the host's allowance of requests in flight drops to one and grows by one
-  with each answer that is not a 429, back to ``max_concurrency`` (additive increase,
-  as in TCP's congestion avoidance). Without it, every waiting request would wake at
-  once and most would earn another 429.
+1. **Pacing.** Until a host answers 429 its requests are not paced. The first 429 sets
+   a pace for that host: the rate of answers it gave over the last moments, less a
+   margin. Each later 429 remembers the pace it came at as the host's ceiling and lowers
+   the pace by a tenth. Without a 429 the pace rises: by 0.5 % a second after a 429,
+   by 10 % a second while no ceiling is known (a first measure is often low). So the
+   client settles just under a limit CircleCI does not publish, instead of hitting it
+   again and again (increase gently, decrease firmly, as TCP does).
+2. **Concurrency.** At most ``max_concurrency`` attempts hold a slot at once.
+3. **Cooldown.** A 429 closes the gate of its host until its ``Retry-After`` is over.
+   The gate is checked after taking a slot (a gate checked before waiting for a slot
+   lets queued requests through after a 429); a request that finds it closed gives its
+   slot back, sleeps, and queues for a pacing turn again, so waiters do not all wake
+   into the reopened gate at once. A waiting request holds no slot and no connection.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+import attrs
+
+_WINDOW = 2.0
+"""Seconds of recent answers the first pace is measured over."""
+_MARGIN = 0.9
+_DECREASE = 0.9
+_CAUTIOUS_INCREASE = 1.005
+"""Growth per second below a known ceiling."""
+_PROBING_INCREASE = 1.10
+"""Growth per second while no ceiling is known."""
+_MIN_RATE = 0.5
+_MIN_SAMPLE = 4
+_MIN_SPAN = 0.5
+
+
+@attrs.define
+class _Host:
+    reopens_at: float = 0.0
+    rate: float | None = None
+    """Attempts per second once paced; ``None`` until the host's first 429."""
+    paced_since: float = 0.0
+    ceiling: float | None = None
+    """The pace the last 429 came at."""
+    next_start: float = 0.0
+    answers: deque[float] = attrs.field(factory=lambda: deque(maxlen=4096))
+
 
 class Throttle:
-    """At most ``max_concurrency`` attempts in flight, and a cooldown gate per host."""
+    """Pacing, ``max_concurrency`` slots and a cooldown gate, per host."""
 
     def __init__(
         self,
@@ -35,64 +65,76 @@ class Throttle:
             raise ValueError(f"max_concurrency must be at least 1, not {max_concurrency}")
         self.max_concurrency = max_concurrency
         self._slots = asyncio.Semaphore(max_concurrency)
-        self._reopens_at: dict[str, float] = {}
-        self._allowance: dict[str, int] = {}
-        self._in_flight: Counter[str] = Counter()
-        self._room: dict[str, asyncio.Event] = {}
+        self._hosts: dict[str, _Host] = {}
         self._clock = clock
         self._sleep = sleep
 
+    def _host(self, host: str) -> _Host:
+        state = self._hosts.get(host)
+        if state is None:
+            state = self._hosts[host] = _Host()
+        return state
+
     def cooldown(self, host: str, seconds: float) -> None:
-        """Close the gate for ``host`` for ``seconds`` (never shortening a longer cooldown)."""
-        until = self._clock() + seconds
-        if until > self._reopens_at.get(host, 0.0):
-            self._reopens_at[host] = until
-        self._allowance[host] = 1
+        """A 429 from ``host``: close its gate for ``seconds`` and slow its pace."""
+        state = self._host(host)
+        now = self._clock()
+        # 429s to requests sent before the gate closed tell nothing new: the pace changes
+        # once per closing, not once per request that was in flight.
+        already_closed = now < state.reopens_at
+        state.reopens_at = max(state.reopens_at, now + seconds)
+        state.next_start = max(state.next_start, state.reopens_at)
+        if already_closed:
+            return
+        current = self.rate(host)
+        if current is not None:
+            state.ceiling = current
+            state.rate = max(_MIN_RATE, current * _DECREASE)
+        else:
+            recent = [t for t in state.answers if t > now - _WINDOW]
+            if len(recent) < _MIN_SAMPLE:
+                return  # too little seen to measure a pace; the cooldown alone must do
+            span = max(now - recent[0], _MIN_SPAN)
+            state.rate = max(_MIN_RATE, _MARGIN * len(recent) / span)
+        state.paced_since = state.reopens_at
 
     def answered(self, host: str) -> None:
-        """A request to ``host`` got an answer that was not a 429: allow one more in flight."""
-        allowance = self._allowance.get(host)
-        if allowance is None:
-            return
-        if allowance + 1 >= self.max_concurrency:
-            del self._allowance[host]
-        else:
-            self._allowance[host] = allowance + 1
-        self._wake(host)
+        """``host`` answered (anything but a 429); recent answers measure its pace."""
+        self._host(host).answers.append(self._clock())
 
     def remaining(self, host: str) -> float:
         """Seconds until the gate for ``host`` reopens (0 when open)."""
-        return max(0.0, self._reopens_at.get(host, 0.0) - self._clock())
+        state = self._hosts.get(host)
+        return 0.0 if state is None else max(0.0, state.reopens_at - self._clock())
 
-    def allowance(self, host: str) -> int:
-        """How many attempts to ``host`` may be in flight now."""
-        return self._allowance.get(host, self.max_concurrency)
+    def rate(self, host: str) -> float | None:
+        """The pace for ``host`` in attempts per second now, or ``None`` when unpaced."""
+        state = self._hosts.get(host)
+        if state is None or state.rate is None:
+            return None
+        elapsed = max(0.0, self._clock() - state.paced_since)
+        growth = _PROBING_INCREASE if state.ceiling is None else _CAUTIOUS_INCREASE
+        return float(state.rate * growth**elapsed)
 
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
         """Hold one concurrency slot for one HTTP attempt to ``host``."""
+        state = self._host(host)
         while True:
+            rate = self.rate(host)
+            if rate is not None:
+                now = self._clock()
+                start = max(now, state.next_start)
+                state.next_start = start + 1.0 / rate
+                if start > now:
+                    await self._sleep(start - now)
             await self._slots.acquire()
             wait = self.remaining(host)
-            if wait > 0:
-                self._slots.release()
-                await self._sleep(wait)
-                continue
-            if self._in_flight[host] < self.allowance(host):
+            if wait <= 0:
                 break
-            room = self._room.setdefault(host, asyncio.Event())
-            room.clear()
             self._slots.release()
-            await room.wait()
-        self._in_flight[host] += 1
+            await self._sleep(wait)
         try:
             yield
         finally:
-            self._in_flight[host] -= 1
             self._slots.release()
-            self._wake(host)
-
-    def _wake(self, host: str) -> None:
-        room = self._room.get(host)
-        if room is not None:
-            room.set()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import time
 
 import pytest
 from _loopback import FakeClock
@@ -63,35 +65,64 @@ def test_max_concurrency_must_be_positive() -> None:
         Throttle(0, clock=lambda: 0.0, sleep=asyncio.sleep)
 
 
-async def test_after_a_cooldown_the_gate_reopens_one_request_at_a_time() -> None:
-    throttle, _ = make(max_concurrency=4)
+def answers(throttle: Throttle, clock: FakeClock, count: int, over: float) -> None:
+    for _ in range(count):
+        throttle.answered("h")
+        clock.now += over / count
+
+
+async def test_a_first_429_with_little_history_only_closes_the_gate() -> None:
+    throttle, clock = make()
+    answers(throttle, clock, 2, over=1.0)
     throttle.cooldown("h", 1.0)
-    assert throttle.allowance("h") == 1
-    throttle.answered("h")
-    throttle.answered("h")
-    assert throttle.allowance("h") == 3
-    throttle.answered("h")
-    assert throttle.allowance("h") == 4
-    throttle.answered("h")
-    assert throttle.allowance("h") == 4
-    assert throttle.allowance("other") == 4
+    assert throttle.rate("h") is None
+    assert throttle.remaining("h") == 1.0
 
 
-async def test_requests_beyond_the_allowance_wait_for_room() -> None:
-    throttle, _ = make(max_concurrency=4)
-    throttle.cooldown("h", 0.0)
-    in_flight = peak = 0
+async def test_a_first_429_paces_the_host_just_under_its_recent_answers() -> None:
+    throttle, clock = make()
+    answers(throttle, clock, 20, over=1.0)
+    throttle.cooldown("h", 1.0)
+    clock.now += 1.0  # the pace starts growing once the gate reopens
+    assert throttle.rate("h") == pytest.approx(0.9 * 20 / 1.0, rel=0.01)
+    assert throttle.rate("other") is None
+
+
+async def test_429s_to_requests_already_in_flight_lower_the_pace_once() -> None:
+    throttle, clock = make()
+    answers(throttle, clock, 20, over=1.0)
+    for _ in range(30):  # a burst that was on the wire when the first 429 came back
+        throttle.cooldown("h", 1.0)
+    clock.now += 1.0
+    assert throttle.rate("h") == pytest.approx(18.0, rel=0.01)
+
+
+async def test_a_later_429_lowers_the_pace_by_a_tenth_then_it_grows_slowly() -> None:
+    throttle, clock = make()
+    answers(throttle, clock, 20, over=1.0)
+    throttle.cooldown("h", 1.0)
+    clock.now += 1.0
+    throttle.cooldown("h", 1.0)
+    clock.now += 1.0
+    assert throttle.rate("h") == pytest.approx(16.2, rel=0.01)
+    clock.now += 10.0
+    assert throttle.rate("h") == pytest.approx(16.2 * 1.005**10, rel=0.01)
+
+
+async def test_paced_attempts_are_spaced_by_the_pace() -> None:
+    # Real time: a fake clock cannot order concurrent sleepers. Only lower bounds are checked.
+    throttle = Throttle(8, clock=time.monotonic, sleep=asyncio.sleep)
+    for _ in range(20):
+        throttle.answered("h")
+    throttle.cooldown("h", 0.05)  # 20 answers in under the 0.5 s floor: 36 attempts/s
+    pace = throttle.rate("h")
+    assert pace == pytest.approx(36.0, rel=0.01)
+    starts: list[float] = []
 
     async def use() -> None:
-        nonlocal in_flight, peak
         async with throttle.slot("h"):
-            in_flight += 1
-            peak = max(peak, in_flight)
-            await asyncio.sleep(0)
-            in_flight -= 1
-        throttle.answered("h")
+            starts.append(time.monotonic())
 
-    # The first goes alone; its answer lets two in. A plain semaphore would let all three in.
-    await asyncio.gather(use(), use(), use())
-    assert peak == 2
-    assert throttle.allowance("h") == 4
+    await asyncio.gather(*(use() for _ in range(4)))
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert all(gap >= 0.95 / pace for gap in gaps), gaps
