@@ -21,9 +21,10 @@ from .resources import Artifacts, Jobs, Pipelines, Projects, Users, Workflows
 
 __version__ = "0.1.0"
 
-# Artifact downloads share the connection pool with API calls; these extra
-# connections keep a full download pool from starving API requests.
-_DOWNLOAD_POOL = 32
+# Artifact downloads share the connection pool with API calls but have their own
+# concurrency (``concurrency=`` of the download methods): these extra connections keep
+# a full download pool from starving API requests.
+_DOWNLOAD_POOL = 64
 
 
 def _parse_base_url(base_url: str) -> URL:

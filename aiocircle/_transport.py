@@ -37,8 +37,9 @@ class StreamedResponse:
         self.status = response.status
         self.headers = response.headers
 
-    async def iter_chunks(self, size: int) -> AsyncIterator[bytes]:
-        async for chunk in self._response.content.iter_chunked(size):
+    async def iter_chunks(self) -> AsyncIterator[bytes]:
+        """The body as it arrives, so bytes received before a connection drops are kept."""
+        async for chunk in self._response.content.iter_any():
             yield chunk
 
     async def read_some(self, limit: int) -> bytes:

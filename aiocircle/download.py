@@ -41,7 +41,6 @@ from .progress import (
     emit,
 )
 
-_CHUNK = 256 * 1024
 _MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
@@ -215,6 +214,7 @@ def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
 
 def _new_partial_file(target: Path) -> Path:
     """Create an empty, hidden temporary file beside ``target``, honouring the umask."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     while True:
         path = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
         try:
@@ -443,7 +443,7 @@ class Harvest:
                 if not partial.reported:
                     emit(self._progress, FileStarted(item, total))
                     partial.reported = True
-                await self._stream_into(item, response.iter_chunks(_CHUNK), target, partial)
+                await self._stream_into(item, response.iter_chunks(), target, partial)
                 if total is not None and partial.written != total:
                     raise TransportError(
                         "GET", url.path, f"body truncated: {partial.written} of {total} bytes"
@@ -461,8 +461,8 @@ class Harvest:
         partial: _Partial,
     ) -> None:
         if partial.path is None:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial.path = _new_partial_file(target)
+            # Creating folders and files costs real kernel time on some file systems.
+            partial.path = await asyncio.to_thread(_new_partial_file, target)
         with _open_at(partial.path, partial.written) as file:
             async for chunk in chunks:
                 # Buffered writes to the page cache are fast; a thread hop per chunk costs more.
