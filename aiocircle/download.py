@@ -295,11 +295,11 @@ class Harvest:
             await queue.put(item)
 
         async def producer() -> None:
-            try:
-                await produce(put)
-            finally:
-                for _ in range(self._concurrency):
-                    await queue.put(None)
+            await produce(put)
+            # Only on success: if listing fails, the task group cancels the workers, and
+            # waiting here for room in a full queue would never end.
+            for _ in range(self._concurrency):
+                await queue.put(None)
 
         async def worker() -> None:
             while (item := await queue.get()) is not None:

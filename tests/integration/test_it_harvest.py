@@ -366,6 +366,34 @@ async def test_cancelled_harvest_leaves_no_partial_files(
         assert local.stat().st_size == sizes[(number, int(node), "/".join(rest))], local
 
 
+async def test_cancelling_with_a_full_queue_of_listed_artifacts_does_not_hang(
+    fake: FakeCircleCI, tmp_path: Path
+) -> None:
+    """One slow download, dozens listed behind it: the queue is full when the harvest is
+    cancelled, and nothing may wait for room in it afterwards."""
+    seeded = seed_workflow(fake, per_job=20, max_size=200_000)
+    fake.knobs.bandwidth = 100_000
+    started = asyncio.Event()
+
+    def on_event(event: ProgressEvent) -> None:
+        if isinstance(event, BytesReceived):
+            started.set()
+
+    async with client(fake) as cci:
+        task = asyncio.create_task(
+            cci.artifacts.download_workflow(
+                seeded.workflow_id, tmp_path, concurrency=1, progress=on_event
+            )
+        )
+        await asyncio.wait_for(started.wait(), timeout=10)
+        await asyncio.sleep(0.2)  # listing runs on, filling the queue behind the one worker
+        task.cancel()
+        async with asyncio.timeout(5):
+            with pytest.raises(asyncio.CancelledError):
+                await task
+    assert part_files(tmp_path) == []
+
+
 # --- filters -------------------------------------------------------------------------------
 
 
