@@ -4,11 +4,12 @@ One ``Throttle`` per client; every HTTP attempt of the API goes through :meth:`s
 
 1. **Pacing.** Until a host answers 429 its requests are not paced. The first 429 sets
    a pace for that host: the rate of answers it gave over the last moments, less a
-   margin. Each later 429 remembers the pace it came at as the host's ceiling and lowers
-   the pace by a tenth. Without a 429 the pace rises: by 0.5 % a second after a 429,
-   by 10 % a second while no ceiling is known (a first measure is often low). So the
-   client settles just under a limit CircleCI does not publish, instead of hitting it
-   again and again (increase gently, decrease firmly, as TCP does).
+   margin. Each later 429 takes the lower of the pace and the rate the host really
+   answered at since its gate last reopened as the host's ceiling, and sets the pace a
+   tenth below it. Without a 429 the pace rises: by 10 % a second while no ceiling is
+   known (a first measure is often low), by 0.5 % a second after that. So the client
+   settles just under a limit CircleCI does not publish instead of hitting it again and
+   again (increase gently, decrease firmly, as TCP does).
 2. **Concurrency.** At most ``max_concurrency`` attempts hold a slot at once.
 3. **Cooldown.** A 429 closes the gate of its host until its ``Retry-After`` is over.
    The gate is checked after taking a slot (a gate checked before waiting for a slot
@@ -82,21 +83,32 @@ class Throttle:
         # 429s to requests sent before the gate closed tell nothing new: the pace changes
         # once per closing, not once per request that was in flight.
         already_closed = now < state.reopens_at
+        last_reopened = state.reopens_at
         state.reopens_at = max(state.reopens_at, now + seconds)
         state.next_start = max(state.next_start, state.reopens_at)
         if already_closed:
             return
         current = self.rate(host)
+        measured = self._measured(state, now, last_reopened)
         if current is not None:
-            state.ceiling = current
-            state.rate = max(_MIN_RATE, current * _DECREASE)
+            # A pace that grew past what the host really answered is cut from the latter.
+            state.ceiling = current if measured is None else min(current, measured)
+            state.rate = max(_MIN_RATE, state.ceiling * _DECREASE)
+        elif measured is not None:
+            state.rate = max(_MIN_RATE, measured * _MARGIN)
         else:
-            recent = [t for t in state.answers if t > now - _WINDOW]
-            if len(recent) < _MIN_SAMPLE:
-                return  # too little seen to measure a pace; the cooldown alone must do
-            span = max(now - recent[0], _MIN_SPAN)
-            state.rate = max(_MIN_RATE, _MARGIN * len(recent) / span)
+            return  # too little seen to measure a pace; the cooldown alone must do
         state.paced_since = state.reopens_at
+
+    @staticmethod
+    def _measured(state: _Host, now: float, last_reopened: float) -> float | None:
+        """Answers per second since the gate last reopened (at most the last two seconds),
+        or ``None`` with too little seen to tell: a closed gate is no measure of the host."""
+        since = max(now - _WINDOW, last_reopened)
+        recent = [t for t in state.answers if t > since]
+        if len(recent) < _MIN_SAMPLE or now - since < _MIN_SPAN / 2:
+            return None
+        return len(recent) / max(now - recent[0], _MIN_SPAN)
 
     def answered(self, host: str) -> None:
         """``host`` answered (anything but a 429); recent answers measure its pace."""

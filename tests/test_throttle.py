@@ -102,11 +102,24 @@ async def test_a_later_429_lowers_the_pace_by_a_tenth_then_it_grows_slowly() -> 
     answers(throttle, clock, 20, over=1.0)
     throttle.cooldown("h", 1.0)
     clock.now += 1.0
+    answers(throttle, clock, 50, over=2.0)  # the host answers faster than the pace
     throttle.cooldown("h", 1.0)
     clock.now += 1.0
-    assert throttle.rate("h") == pytest.approx(16.2, rel=0.01)
+    paced = 18 * 1.1**2  # grew 10 % a second for the 2 s before the second 429
+    assert throttle.rate("h") == pytest.approx(0.9 * paced, rel=0.01)
     clock.now += 10.0
-    assert throttle.rate("h") == pytest.approx(16.2 * 1.005**10, rel=0.01)
+    assert throttle.rate("h") == pytest.approx(0.9 * paced * 1.005**10, rel=0.01)
+
+
+async def test_a_pace_that_outgrew_the_host_is_cut_from_what_it_answered() -> None:
+    throttle, clock = make()
+    answers(throttle, clock, 20, over=1.0)
+    throttle.cooldown("h", 1.0)
+    clock.now += 11.0  # probing: the pace grows 10 % a second, to about 47/s
+    answers(throttle, clock, 24, over=2.0)  # while the host answers only 12 a second
+    throttle.cooldown("h", 1.0)
+    clock.now += 1.0
+    assert throttle.rate("h") == pytest.approx(0.9 * 12, rel=0.01)
 
 
 async def test_paced_attempts_are_spaced_by_the_pace() -> None:
