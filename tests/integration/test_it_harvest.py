@@ -394,6 +394,28 @@ async def test_cancelling_with_a_full_queue_of_listed_artifacts_does_not_hang(
     assert part_files(tmp_path) == []
 
 
+async def test_downloads_start_while_later_jobs_are_still_being_listed(
+    fake: FakeCircleCI, tmp_path: Path
+) -> None:
+    state = fake.state
+    project = state.add_project("gh/acme/many-jobs")
+    workflow = state.add_workflow(state.add_pipeline(project, branch="main"), "wide")
+    for n in range(12):
+        job = state.add_job(workflow, f"job-{n}")
+        for a in range(3):
+            state.add_artifact(job, f"out/{a}.txt", size=100)
+    fake.knobs.page_size = 1  # twelve pages of jobs, listed one after another
+    fake.knobs.latency = 0.02
+    async with client(fake) as cci:
+        report = await cci.artifacts.download_workflow(workflow.id, tmp_path, concurrency=4)
+
+    assert report.ok and len(report.downloaded) == 36
+    log = list(fake.stats.requests)
+    first_download = next(i for i, r in enumerate(log) if r.listener == "storage")
+    last_listing = max(i for i, r in enumerate(log) if r.route == "GET /workflow/{id}/job")
+    assert first_download < last_listing
+
+
 # --- filters -------------------------------------------------------------------------------
 
 
