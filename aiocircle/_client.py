@@ -119,7 +119,8 @@ class CircleCI:
         """Call any endpoint by path (e.g. ``"/insights/gh/org/repo/branches"``), through the
         same auth, retries and limits, and return the decoded JSON (``None`` for an empty body).
 
-        Only GET, HEAD, PUT and DELETE are retried after a 5xx or a network error.
+        After a 5xx or a network error only GET, HEAD, PUT, DELETE and OPTIONS are retried,
+        and any request whose connection never opened (the server cannot have seen it).
         """
         response = await self._core.request(method, path, params=params, json=json)
         if not response.body.strip():

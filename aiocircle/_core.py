@@ -107,6 +107,10 @@ class Core:
         )
         return {"Circle-Token": self._token.reveal()} if trusted else {}
 
+    def redact(self) -> str:
+        """The token, for masking it in text that came from a server."""
+        return self._token.reveal()
+
     def auth_headers(self, url: URL) -> dict[str, str]:
         """The ``Circle-Token`` header, for the API's own origin only."""
         if self.is_api_origin(url):
@@ -144,6 +148,7 @@ class Core:
                     method=method,
                     path=url.path,
                     now=self.clock.time(),
+                    redact=self.redact(),
                 )
             return response
 
@@ -167,11 +172,11 @@ class Core:
         retry; the wait happens here, outside any concurrency slot. A 429 also closes
         the cooldown gate of its host for every other request of the client.
         """
-        if self.closed:
-            raise ClientClosedError("this CircleCI client is closed; create a new one")
         number = 0
         while True:
             number += 1
+            if self.closed:  # checked before every attempt: close() may come mid-retry
+                raise ClientClosedError("this CircleCI client is closed; create a new one")
             try:
                 return await attempt()
             except (APIError, TransportError) as exc:

@@ -36,7 +36,8 @@ class RetryPolicy:
     - 429 is retried for every method: CircleCI did not process the request. A
       ``Retry-After`` is honoured in full; without one, exponential backoff with full jitter.
     - 5xx in ``retry_statuses``, timeouts and connection errors are retried only for
-      idempotent requests, so a trigger or rerun is never sent twice.
+      idempotent requests, so a trigger or rerun is never sent twice; the one exception is
+      a connection that never opened, which the server cannot have seen.
     - A server asking for more than ``max_wait`` seconds raises ``RateLimitError`` at once.
     """
 

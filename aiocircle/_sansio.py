@@ -63,10 +63,16 @@ def error_from_response(
     method: str,
     path: str,
     now: float,
+    redact: str | None = None,
 ) -> APIError:
-    """Build the typed error for a non-2xx response; the status picks the class."""
+    """Build the typed error for a non-2xx response; the status picks the class.
+
+    ``redact`` (the token) is masked wherever the server's message repeats it.
+    """
     cls = error_class_for(status)
     message = error_message(body)
+    if redact:
+        message = message.replace(redact, "***")
     if cls is RateLimitError:
         return RateLimitError(
             status,

@@ -17,7 +17,7 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from ._config import Timeout
-from .errors import TransportError
+from .errors import ClientClosedError, TransportError
 
 
 @attrs.frozen
@@ -85,6 +85,9 @@ class Transport:
     @property
     def session(self) -> aiohttp.ClientSession:
         """The session, created on first use so the client can be built outside a loop."""
+        if self._session is not None and self._session.closed:
+            whose = "the aiohttp session" if self._owns_session else "the borrowed aiohttp session"
+            raise ClientClosedError(f"{whose} is closed")
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),

@@ -337,8 +337,11 @@ class Harvest:
         relative = PurePosixPath(self._layout(item))
         if relative.is_absolute() or not relative.parts:
             raise _Refused(f"artifact path {item.artifact.path!r} is absolute")
-        if ".." in relative.parts or ".." in PurePosixPath(item.artifact.path).parts:
+        own = PurePosixPath(item.artifact.path).parts
+        if ".." in relative.parts or ".." in own:
             raise _Refused(f"artifact path {item.artifact.path!r} climbs out with '..'")
+        if not own or own == (".",):
+            raise _Refused(f"artifact path {item.artifact.path!r} names no file")
         target = self._root.joinpath(*relative.parts)
         resolved = target.resolve()
         if not resolved.is_relative_to(self._root) or resolved == self._root:
@@ -349,18 +352,21 @@ class Harvest:
         return resolved
 
     async def _download(self, item: JobArtifact) -> DownloadEntry:
+        """Download one artifact; whatever goes wrong is this entry's failure, not the run's."""
         try:
             target = self._target(item)
         except _Refused as exc:
             emit(self._progress, FileFailed(item, str(exc), refused=True))
             return DownloadEntry(item=item, status=DownloadStatus.REFUSED, error=str(exc))
+        except Exception as exc:  # a layout that raised, a symlink loop in dest...
+            return self._failed(item, exc)
         partial = _Partial()
-        url = URL(item.artifact.url, encoded=True)
 
         def on_retry(event: RetryEvent) -> None:
             emit(self._progress, FileRetrying(item, event.attempt, event.delay, event.reason))
 
         try:
+            url = URL(item.artifact.url, encoded=True)
             status, size = await self._core.retrying(
                 lambda: self._attempt(item, url, target, partial),
                 method="GET",
@@ -368,10 +374,8 @@ class Harvest:
                 idempotent=True,
                 on_retry=on_retry,
             )
-        except (CircleCIError, OSError) as exc:
-            message = str(exc) or type(exc).__name__
-            emit(self._progress, FileFailed(item, message))
-            return DownloadEntry(item=item, status=DownloadStatus.FAILED, error=message)
+        except Exception as exc:  # one artifact never cancels the others
+            return self._failed(item, exc)
         finally:
             partial.discard()
         if status is DownloadStatus.SKIPPED:
@@ -379,6 +383,11 @@ class Harvest:
         else:
             emit(self._progress, FileDone(item, target, size))
         return DownloadEntry(item=item, status=status, local_path=target, bytes=size)
+
+    def _failed(self, item: JobArtifact, exc: Exception) -> DownloadEntry:
+        message = str(exc) if isinstance(exc, CircleCIError | OSError) else repr(exc)
+        emit(self._progress, FileFailed(item, message))
+        return DownloadEntry(item=item, status=DownloadStatus.FAILED, error=message)
 
     async def _attempt(
         self, item: JobArtifact, url: URL, target: Path, partial: _Partial
@@ -416,7 +425,15 @@ class Harvest:
                             method="GET",
                             path=url.path,
                         )
-                    url = url.join(URL(location, encoded=True))
+                    try:
+                        url = url.join(URL(location, encoded=True))
+                    except ValueError:
+                        raise APIError(
+                            response.status,
+                            "redirect to a malformed URL",
+                            method="GET",
+                            path=url.path,
+                        ) from None
                     continue
                 if probe and response.status in (206, 416):
                     unsatisfied = _UNSATISFIED_RANGE.fullmatch(
@@ -436,6 +453,7 @@ class Harvest:
                         method="GET",
                         path=url.path,
                         now=self._core.clock.time(),
+                        redact=self._core.redact(),
                     )
                 total = _expected_total(response.status, response.headers, partial, url.path)
                 if partial.written == 0 and on_disk is not None and total == on_disk:
@@ -461,8 +479,9 @@ class Harvest:
         partial: _Partial,
     ) -> None:
         if partial.path is None:
-            # Creating folders and files costs real kernel time on some file systems.
-            partial.path = await asyncio.to_thread(_new_partial_file, target)
+            # Created on the loop, not in a thread: a cancelled thread hop could create the
+            # file after we stopped waiting for it, and leave it behind.
+            partial.path = _new_partial_file(target)
         with _open_at(partial.path, partial.written) as file:
             async for chunk in chunks:
                 # Buffered writes to the page cache are fast; a thread hop per chunk costs more.

@@ -6,12 +6,14 @@ import asyncio
 import logging
 from email.utils import formatdate
 
+import aiohttp
 import pytest
 from _loopback import FakeClock, Reply, ScriptedServer, scripted_server
 
 from aiocircle import (
     AuthenticationError,
     CircleCI,
+    ClientClosedError,
     RateLimitError,
     RetryEvent,
     RetryPolicy,
@@ -256,3 +258,38 @@ async def test_request_waiting_out_a_backoff_holds_no_slot() -> None:
             assert await cci.request("GET", "/other") == {"ok": True}
             await first
         assert [s.path for s in srv.seen] == ["/api/v2/me", "/api/v2/other", "/api/v2/me"]
+
+
+async def test_token_echoed_by_the_server_is_masked_in_the_error(
+    server: ScriptedServer, clock: FakeClock
+) -> None:
+    server.queue("/api/v2/me", Reply(401, {"message": f"bad token {TOKEN}"}))
+    async with client(server, clock) as cci:
+        with pytest.raises(AuthenticationError) as caught:
+            await cci.users.me()
+    assert caught.value.message == "bad token ***"
+    assert TOKEN not in str(caught.value) and TOKEN not in repr(caught.value)
+
+
+async def test_closing_the_client_during_a_backoff_raises_client_closed(
+    server: ScriptedServer,
+) -> None:
+    server.queue("/api/v2/me", Reply(503, {"message": "down"}))
+    failed = asyncio.Event()
+    policy = RetryPolicy(backoff_base=0.2, jitter=lambda: 1.0, on_retry=lambda e: failed.set())
+    cci = client(server, retry=policy)
+    call = asyncio.create_task(cci.users.me())
+    await failed.wait()
+    await cci.close()
+    with pytest.raises(ClientClosedError):
+        await call
+    assert server.count("/api/v2/me") == 1
+
+
+async def test_a_closed_borrowed_session_raises_client_closed(server: ScriptedServer) -> None:
+    session = aiohttp.ClientSession()
+    await session.close()
+    async with client(server, session=session) as cci:
+        with pytest.raises(ClientClosedError, match="borrowed"):
+            await cci.users.me()
+    assert server.seen == []

@@ -68,7 +68,12 @@ class Artifacts(Resource):
         progress: ProgressCallback | None = None,
         layout: Layout | None = None,
     ) -> DownloadReport:
-        """Download one artifact into ``dest`` (a folder), laid out like the bulk methods."""
+        """Download one artifact into the folder ``dest``.
+
+        A :class:`JobArtifact` is laid out like the bulk methods do; a bare ``Artifact`` has
+        no job, so it lands in ``dest/latest/<node_index>/<path>`` (pass a ``layout`` to
+        choose). As everywhere, a file already there with the artifact's size is skipped.
+        """
         item = artifact if isinstance(artifact, JobArtifact) else _loose(artifact)
         harvest = self._harvest(dest, 1, None, None, overwrite, progress, layout)
         return await harvest.from_items([item])

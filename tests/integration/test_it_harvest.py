@@ -28,8 +28,9 @@ from _harvest_helpers import (
 )
 
 from aiocircle import CircleCI, RetryPolicy
-from aiocircle.download import DownloadStatus
+from aiocircle.download import DownloadStatus, Harvest, JobArtifact, default_layout
 from aiocircle.errors import AuthenticationError, NotFoundError
+from aiocircle.models import Artifact
 from aiocircle.progress import (
     BytesReceived,
     FileDone,
@@ -756,3 +757,50 @@ async def test_download_pipeline_after_rerun_from_failed_lists_each_job_once(
     assert report.refused == []
     assert mismatches(fake, report) == []
     assert len(report.downloaded) == len({(e.item.job_number, e.path) for e in report.entries})
+
+
+async def test_one_broken_artifact_fails_alone_and_the_others_download(
+    fake: FakeCircleCI, tmp_path: Path
+) -> None:
+    seeded = seed_workflow(fake, per_job=5, max_size=1000)
+    job = seeded.jobs[0]
+    good = await _listed(fake, seeded.slug, job.number or 0)
+    broken = [
+        JobArtifact(
+            artifact=Artifact(path="bad-url.txt", node_index=0, url="http://[bad"),
+            project_slug=seeded.slug,
+            job_number=job.number,
+            job_name=job.name,
+        ),
+        JobArtifact(
+            artifact=Artifact(path="", node_index=0, url=good[0].artifact.url),
+            project_slug=seeded.slug,
+            job_number=job.number,
+            job_name=job.name,
+        ),
+    ]
+
+    def layout(item: JobArtifact) -> str:
+        if item.artifact.path.endswith("file-1.bin"):
+            raise KeyError("a layout bug")
+        return str(default_layout(item))
+
+    async with client(fake) as cci:
+        harvest = Harvest(cci._core, tmp_path, concurrency=2, layout=layout)
+        report = await harvest.from_items([*broken, *good])
+
+    by_path = {e.path: e for e in report.entries}
+    assert by_path["bad-url.txt"].status is DownloadStatus.FAILED
+    assert by_path[""].status is DownloadStatus.REFUSED
+    assert [e.status for e in report.entries if "file-1.bin" in e.path] == [DownloadStatus.FAILED]
+    assert len(report.downloaded) == len(good) - 1
+    assert mismatches(fake, report) == []
+    assert part_files(tmp_path) == []
+
+
+async def _listed(fake: FakeCircleCI, slug: str, number: int) -> list[JobArtifact]:
+    async with client(fake) as cci:
+        return [
+            JobArtifact(artifact=a, project_slug=slug, job_number=number, job_name="build")
+            async for a in cci.artifacts.list(slug, number)
+        ]
