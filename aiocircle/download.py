@@ -224,6 +224,20 @@ def _new_partial_file(target: Path) -> Path:
         return path
 
 
+async def _in_thread_then_clean_up(target: Path) -> Path:
+    """Create the partial file in a thread: on some file systems creating folders and files
+    costs the loop real time. A cancelled wait does not stop the thread, so then we wait
+    for it to finish (milliseconds) and remove what it created before passing the
+    cancellation on."""
+    creating = asyncio.ensure_future(asyncio.to_thread(_new_partial_file, target))
+    try:
+        return await asyncio.shield(creating)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            (await creating).unlink(missing_ok=True)
+        raise
+
+
 class _Refused(Exception):
     """An artifact whose path would land outside the destination."""
 
@@ -479,9 +493,7 @@ class Harvest:
         partial: _Partial,
     ) -> None:
         if partial.path is None:
-            # Created on the loop, not in a thread: a cancelled thread hop could create the
-            # file after we stopped waiting for it, and leave it behind.
-            partial.path = _new_partial_file(target)
+            partial.path = await _in_thread_then_clean_up(target)
         with _open_at(partial.path, partial.written) as file:
             async for chunk in chunks:
                 # Buffered writes to the page cache are fast; a thread hop per chunk costs more.
