@@ -21,6 +21,7 @@ One ``Throttle`` per client; every HTTP attempt of the API goes through :meth:`s
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -36,6 +37,8 @@ _CAUTIOUS_INCREASE = 1.005
 _PROBING_INCREASE = 1.10
 """Growth per second while no ceiling is known."""
 _MIN_RATE = 0.5
+_UNPACED = 1000.0
+"""A pace this fast limits nothing CircleCI allows: past it, pacing lapses."""
 _MIN_SAMPLE = 4
 _MIN_SPAN = 0.5
 
@@ -126,7 +129,10 @@ class Throttle:
             return None
         elapsed = max(0.0, self._clock() - state.paced_since)
         growth = _PROBING_INCREASE if state.ceiling is None else _CAUTIOUS_INCREASE
-        return float(state.rate * growth**elapsed)
+        exponent = elapsed * math.log(growth)
+        if exponent > math.log(_UNPACED / state.rate):
+            return None  # long without a 429: the pace has lapsed (and cannot overflow)
+        return state.rate * math.exp(exponent)
 
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:

@@ -139,3 +139,17 @@ async def test_paced_attempts_are_spaced_by_the_pace() -> None:
     await asyncio.gather(*(use() for _ in range(4)))
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert all(gap >= 0.95 / pace for gap in gaps), gaps
+
+
+async def test_a_pace_lapses_after_long_without_a_429_instead_of_overflowing() -> None:
+    throttle, clock = make()
+    answers(throttle, clock, 20, over=1.0)
+    throttle.cooldown("h", 1.0)
+    clock.now += 10 * 3600.0  # 1.1 ** 36000 would overflow a float
+    assert throttle.rate("h") is None
+    async with throttle.slot("h"):
+        pass
+    answers(throttle, clock, 20, over=1.0)
+    throttle.cooldown("h", 1.0)  # a new 429 paces the host again
+    clock.now += 1.0
+    assert throttle.rate("h") is not None
