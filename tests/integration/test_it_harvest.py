@@ -152,8 +152,9 @@ async def test_without_the_artifact_host_configured_the_token_is_withheld(
         # in an order the concurrency decides, so a run may see none of one kind: errors
         # (10 %) are certain on every listener.
         (Faults(error_rate=0.10, reset_rate=0.02, truncate_rate=0.01), FAST_RETRY, 34, False),
-        # Heavier, over 213 artifacts: resets and truncations (so resumed downloads, 206 to
-        # a Range request) surely happen.
+        # Heavier, over 213 artifacts: resets and truncations surely happen. (Whether a
+        # truncation leaves bytes to resume from depends on where it cuts and on timing, so
+        # the Range resume itself is checked deterministically further down.)
         (
             Faults(error_rate=0.10, reset_rate=0.05, truncate_rate=0.10),
             RetryPolicy(backoff_base=0.01, max_attempts=12),
@@ -194,7 +195,6 @@ async def test_harvest_through_faults_on_every_listener_ends_complete(
     assert retries
     if heavy:
         assert {("artifacts", "reset"), ("storage", "reset"), ("storage", "truncate")} <= kinds
-        assert any(r.listener == "storage" and r.status == 206 for r in records)
     assert fake.leaks == []
 
 
