@@ -50,7 +50,7 @@ class _Host:
     """Attempts per second once paced; ``None`` until the host's first 429."""
     paced_since: float = 0.0
     ceiling: float | None = None
-    """The pace the last 429 came at."""
+    """Where the last 429 put the host's limit: the lower of the pace and what it answered."""
     next_start: float = 0.0
     answers: deque[float] = attrs.field(factory=lambda: deque(maxlen=4096))
 
@@ -67,7 +67,6 @@ class Throttle:
     ) -> None:
         if max_concurrency < 1:
             raise ValueError(f"max_concurrency must be at least 1, not {max_concurrency}")
-        self.max_concurrency = max_concurrency
         self._slots = asyncio.Semaphore(max_concurrency)
         self._hosts: dict[str, _Host] = {}
         self._clock = clock
