@@ -1,7 +1,7 @@
 """Sample CircleCI API v2 response bodies for the resource tests.
 
 Each body follows the 2xx schema of its operation in CircleCI's OpenAPI document
-(``/work/shared/circleci-api/openapi.json``): the same field names, including the
+(``aiocircle/testing/spec/openapi.json``): the same field names, including the
 dashed ones (``public-key``, ``created-at``, ``vcs-type``, ``setup-config``), every
 required field, and values shaped like the spec's examples. Tests copy and tweak them
 (``{**PIPELINE, "state": ...}``) rather than editing them in place.

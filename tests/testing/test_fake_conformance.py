@@ -20,9 +20,10 @@ import jsonschema
 import pytest
 from fake_api import Api
 
+import aiocircle.testing.spec
 from aiocircle.testing import FakeCircleCI, JobSpec, WorkflowSpec
 
-SPEC_PATH = Path(__file__).parents[2] / ".." / "shared" / "circleci-api" / "openapi.json"
+SPEC_PATH = Path(aiocircle.testing.spec.__file__).with_name("openapi.json")
 
 # API v1.1 is not in the spec: its artifact list shape, written out.
 V1_ARTIFACTS = {
