@@ -4,6 +4,7 @@ from ._client import CircleCI, __version__
 from ._config import Timeout
 from ._pagination import Page, Paginator
 from ._retry import RetryEvent, RetryPolicy
+from ._throttle import Throttle
 from .bulk import (
     Bulk,
     BulkError,
@@ -36,13 +37,18 @@ from .errors import (
     PaginationError,
     PermissionDeniedError,
     RateLimitError,
+    RedirectError,
     ServerError,
     TransportError,
 )
+from .limiter import Answer, Permit, RateLimiter
 from .report import WorkflowRow, workflow_rows, write_csv, write_jsonl
+from .transport import AiohttpTransport, Request, Response, Transport
 
 __all__ = [
     "APIError",
+    "AiohttpTransport",
+    "Answer",
     "AuthenticationError",
     "BadRequestError",
     "Bulk",
@@ -67,13 +73,20 @@ __all__ = [
     "PaginationError",
     "Paginator",
     "PermissionDeniedError",
+    "Permit",
     "ProjectFailure",
     "RateLimitError",
+    "RateLimiter",
+    "RedirectError",
+    "Request",
+    "Response",
     "RetryEvent",
     "RetryPolicy",
     "ServerError",
     "Success",
+    "Throttle",
     "Timeout",
+    "Transport",
     "TransportError",
     "WorkflowRecord",
     "WorkflowRow",

@@ -14,10 +14,11 @@ from ._config import DEFAULT_ARTIFACT_HOSTS, DEFAULT_BASE_URL, Timeout, resolve_
 from ._core import Core, Params
 from ._retry import RetryPolicy
 from ._throttle import Throttle
-from ._transport import Transport
 from .bulk import Bulk
 from .errors import ConfigurationError
+from .limiter import RateLimiter
 from .resources import Artifacts, Jobs, Pipelines, Projects, Users, Workflows
+from .transport import AiohttpTransport, Transport
 
 __version__ = "0.1.0"
 
@@ -50,7 +51,11 @@ class CircleCI:
     ``retry`` says when failures are retried; ``timeout`` bounds every request.
     ``artifact_hosts`` are the host patterns (``fnmatch``, optionally ``host:port``) that
     receive the token when downloading artifacts; set them for CircleCI Server.
-    ``clock`` is for tests that need waits to be instant and exact.
+    ``rate_limiter`` replaces the default in-process :class:`Throttle` (whose
+    ``max_concurrency`` then does not apply), e.g. with a limiter shared by many processes;
+    ``transport`` replaces aiohttp as the backend that sends requests (then ``session`` and
+    ``user_agent`` do not apply). ``clock`` is for tests that need waits to be instant and
+    exact.
     """
 
     def __init__(
@@ -65,6 +70,8 @@ class CircleCI:
         user_agent: str | None = None,
         artifact_hosts: Sequence[str] = DEFAULT_ARTIFACT_HOSTS,
         clock: Clock | None = None,
+        rate_limiter: RateLimiter | None = None,
+        transport: Transport | None = None,
     ) -> None:
         secret = resolve_token(token)
         url = _parse_base_url(base_url)
@@ -72,20 +79,25 @@ class CircleCI:
             timeout = Timeout(total=float(timeout))
         timeout = timeout or Timeout()
         clock = clock or SystemClock()
-        throttle = Throttle(max_concurrency, clock=clock.monotonic, sleep=clock.sleep)
-        transport = Transport(
-            session=session,
-            pool_size=max_concurrency + _DOWNLOAD_POOL,
-            timeout=timeout,
-            user_agent=user_agent or (None if session else f"aiocircle/{__version__}"),
-        )
+        if rate_limiter is None:
+            rate_limiter = Throttle(max_concurrency, clock=clock.monotonic, sleep=clock.sleep)
+        if transport is None:
+            transport = AiohttpTransport(
+                session=session,
+                pool_size=max_concurrency + _DOWNLOAD_POOL,
+                timeout=timeout,
+                user_agent=user_agent or (None if session else f"aiocircle/{__version__}"),
+            )
+        elif session is not None:
+            raise ConfigurationError("pass either session= or transport=, not both")
         self._core = Core(
             token=secret,
             base_url=url,
             transport=transport,
-            throttle=throttle,
+            limiter=rate_limiter,
             retry=retry or RetryPolicy(),
             clock=clock,
+            timeout=timeout,
             artifact_hosts=tuple(artifact_hosts),
         )
         self.users = Users(self._core)
@@ -131,7 +143,9 @@ class CircleCI:
         """Close the client (and its session, if it owns it). Later requests raise."""
         if not self._core.closed:
             self._core.closed = True
-            await self._core.transport.close()
+            close = getattr(self._core.transport, "close", None)
+            if close is not None:
+                await close()
 
     async def __aenter__(self) -> CircleCI:
         if self.closed:

@@ -18,13 +18,17 @@ class Timeout:
     """Time limits in seconds; ``None`` disables one.
 
     ``total`` bounds a whole API request. Artifact downloads ignore ``total`` (files
-    can be gigabytes) and rely on ``connect`` and ``read``, which bound every wait,
-    so no request can hang forever.
+    can be gigabytes) and rely on ``connect`` and ``read``, which bound every wait, and on
+    ``idle``: a download body that delivers fewer than ``idle_bytes`` bytes in any ``idle``
+    seconds is stalled, fails with :class:`~aiocircle.TransportError` and is retried
+    (resuming). So no request can hang forever, not even one fed a byte at a time.
     """
 
     connect: float | None = 10.0
     read: float | None = 60.0
     total: float | None = 300.0
+    idle: float | None = 30.0
+    idle_bytes: int = attrs.field(default=1024, validator=attrs.validators.ge(1))
 
 
 @attrs.frozen(repr=False)

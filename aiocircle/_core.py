@@ -1,61 +1,153 @@
-"""The request pipeline every call goes through: auth, throttle, retries, typed errors.
+"""The request pipeline every HTTP attempt goes through: auth, limiter, retries, typed errors.
 
 Resources build a path and hand it here; retries, concurrency and pagination live
-only in this module and the small pieces it composes.
+only in this module and the small pieces it composes. One method, :meth:`Core._attempt`,
+sends every attempt (API v2, v1.1, the artifacts host and storage alike): it takes a turn
+from the rate limiter, sends through the transport, tells the limiter what came back, and
+turns a failed status into a typed error. Downloads ask :meth:`Core.download` for an open
+body; the harvest handles only bytes and files.
 """
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+import attrs
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from ._clock import Clock
-from ._config import Secret
+from ._config import Secret, Timeout
 from ._converter import structure
 from ._pagination import Page, Paginator
 from ._retry import RetryEvent, RetryPolicy, retry_delay
-from ._sansio import decode_json, error_from_response
-from ._throttle import Throttle
-from ._transport import RawResponse, Transport
+from ._sansio import decode_json, error_from_response, parse_retry_after
 from .errors import (
     APIError,
     CircleCIError,
     ClientClosedError,
     DecodeError,
     RateLimitError,
+    RedirectError,
     TransportError,
 )
+from .limiter import Answer, RateLimiter
+from .transport import Request, Response, Transport
 
 logger = logging.getLogger("aiocircle")
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-Params = Mapping[str, str | int | bool | None]
+Scalar = str | int | float | bool
+ParamValue = Scalar | Sequence[Scalar] | None
+Params = Mapping[str, ParamValue] | Sequence[tuple[str, Scalar | None]]
+"""Query parameters: a mapping (a sequence value repeats its key once per item) or a list of
+``(key, value)`` pairs; ``None`` values are dropped."""
 
 _URL_SAFE = "/%:@!$&'()*+,;=-._~?#[]"
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_REDIRECT_SCHEMES = frozenset({"http", "https"})
+MAX_REDIRECTS = 5
+_ERROR_BODY_LIMIT = 2048
 
 
-def _query(params: Params | None) -> dict[str, str] | None:
-    """Drop ``None`` values and spell booleans the way CircleCI expects."""
+def _spell(value: Scalar) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _query(params: Params | None) -> tuple[tuple[str, str], ...]:
+    """Query pairs in order: ``None`` dropped, booleans spelled as CircleCI expects, and a
+    sequence value sent once per item (``branches=main&branches=dev``)."""
     if not params:
-        return None
-    query: dict[str, str] = {}
-    for key, value in params.items():
+        return ()
+    pairs: Sequence[tuple[str, ParamValue]] = (
+        list(params.items()) if isinstance(params, Mapping) else params
+    )
+    query: list[tuple[str, str]] = []
+    for key, value in pairs:
         if value is None:
             continue
-        query[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
-    return query or None
+        if isinstance(value, str | int | float | bool):
+            query.append((key, _spell(value)))
+        elif isinstance(value, Sequence):
+            query.extend((key, _spell(item)) for item in value if item is not None)
+        else:
+            raise TypeError(f"query parameter {key!r}: {type(value).__name__} is not supported")
+    return tuple(query)
 
 
-def _host_key(url: URL) -> str:
+def host_key(url: URL) -> str:
+    """``scheme://host:port``: what the rate limiter counts and gates by."""
     return f"{url.scheme}://{url.host}:{url.port}"
+
+
+@attrs.frozen
+class RawResponse:
+    """A fully read 2xx response."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+
+
+def _ci_headers(headers: Mapping[str, str]) -> CIMultiDictProxy[str]:
+    if isinstance(headers, CIMultiDictProxy):
+        return headers
+    return CIMultiDictProxy(CIMultiDict(headers))
+
+
+class Download:
+    """An open download answer (after redirects): its status, headers and body.
+
+    :meth:`chunks` yields the body as it arrives and raises :class:`TransportError` when
+    the body stalls: fewer than ``idle_bytes`` bytes in any ``idle`` seconds.
+    """
+
+    def __init__(self, response: Response, url: URL, *, idle: float | None, idle_bytes: int):
+        self._response = response
+        self.url = url
+        self.status = response.status
+        self.headers = _ci_headers(response.headers)
+        self._idle = idle
+        self._idle_bytes = idle_bytes
+
+    async def read(self, limit: int | None = None) -> bytes:
+        return await self._response.read(limit)
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        body = aiter(self._response.iter_chunks())
+        if self._idle is None:
+            async for chunk in body:
+                yield chunk
+            return
+        loop = asyncio.get_running_loop()
+        window_start, window_bytes = loop.time(), 0
+        while True:
+            deadline = window_start + self._idle
+            try:
+                async with asyncio.timeout_at(deadline):
+                    chunk = await anext(body)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                raise TransportError(
+                    "GET",
+                    self.url.path,
+                    f"download stalled: {window_bytes} bytes in {self._idle:g} s "
+                    f"(fewer than {self._idle_bytes})",
+                ) from None
+            window_bytes += len(chunk)
+            if window_bytes >= self._idle_bytes:
+                window_start, window_bytes = loop.time(), 0
+            yield chunk
 
 
 class Core:
@@ -67,18 +159,20 @@ class Core:
         token: Secret,
         base_url: URL,
         transport: Transport,
-        throttle: Throttle,
+        limiter: RateLimiter,
         retry: RetryPolicy,
         clock: Clock,
+        timeout: Timeout,
         artifact_hosts: tuple[str, ...],
     ) -> None:
         self._token = token
         self.artifact_hosts = tuple(p.lower() for p in artifact_hosts)
         self.base_url = base_url
         self.transport = transport
-        self.throttle = throttle
+        self.limiter = limiter
         self.retry = retry
         self.clock = clock
+        self.timeout = timeout
         self.closed = False
 
     def url(self, path: str) -> URL:
@@ -117,6 +211,59 @@ class Core:
             return {"Circle-Token": self._token.reveal(), "Accept": "application/json"}
         return {"Accept": "application/json"}
 
+    # -- the one attempt pipeline ----------------------------------------------------------
+
+    async def _attempt(self, request: Request, *, attempt: int = 1) -> Response:
+        """Send one attempt: wait for the limiter, send, report the answer to the limiter.
+
+        Returns the open response, whatever its status; the caller reads and closes it.
+        A 429 closes its host's gate for its ``Retry-After`` (or, without one, for this
+        attempt's backoff ceiling) whether or not the request will be retried.
+        """
+        if self.closed:
+            raise ClientClosedError("this CircleCI client is closed; create a new one")
+        host = host_key(request.url)
+        try:
+            permit = await self.limiter.acquire(host, max_wait=self.retry.max_wait)
+        except RateLimitError as exc:  # the limiter knows the host, not the request
+            raise RateLimitError(
+                429,
+                exc.message,
+                method=request.method,
+                path=request.url.path,
+                retry_after=exc.retry_after,
+            ) from None
+        answer = Answer(status=None)
+        try:
+            response = await self.transport.send(request)
+            wait = None
+            if response.status == 429:
+                wait = parse_retry_after(response.headers.get("Retry-After"), self.clock.time())
+                if wait is None:
+                    wait = self.retry.backoff_ceiling(attempt)
+            answer = Answer(status=response.status, wait=wait, headers=response.headers)
+            return response
+        finally:
+            await self.limiter.release(permit, answer)
+
+    async def _error(self, response: Response, request: Request) -> APIError:
+        """The typed error for a non-2xx answer (its body read briefly, the token masked)."""
+        try:
+            body = await response.read(_ERROR_BODY_LIMIT)
+        except TransportError:
+            body = b""
+        return error_from_response(
+            response.status,
+            _ci_headers(response.headers),
+            body,
+            method=request.method,
+            path=request.url.path,
+            now=self.clock.time(),
+            redact=self.redact(),
+        )
+
+    # -- API requests ------------------------------------------------------------------
+
     async def request(
         self,
         method: str,
@@ -126,66 +273,115 @@ class Core:
         json: Any = None,
         idempotent: bool | None = None,
     ) -> RawResponse:
-        """Send a request through the throttle with retries; return a 2xx response or raise."""
+        """Send a request through the limiter with retries; return a 2xx response or raise."""
         method = method.upper()
         url = self.url(path)
-        query = _query(params)
-        headers = self.auth_headers(url)
-        host = _host_key(url)
+        request = Request(
+            method=method,
+            url=url,
+            headers=self.auth_headers(url),
+            params=_query(params),
+            json=json,
+        )
 
-        async def attempt() -> RawResponse:
-            async with self.throttle.slot(host):
-                response = await self.transport.send(
-                    method, url, headers=headers, params=query, json=json
-                )
-            if response.status != 429:
-                self.throttle.answered(host)
-            if not 200 <= response.status < 300:
-                raise error_from_response(
-                    response.status,
-                    response.headers,
-                    response.body,
-                    method=method,
-                    path=url.path,
-                    now=self.clock.time(),
-                    redact=self.redact(),
-                )
-            return response
+        async def attempt(number: int) -> RawResponse:
+            response = await self._attempt(request, attempt=number)
+            try:
+                if not 200 <= response.status < 300:
+                    raise await self._error(response, request)
+                body = await response.read()
+                return RawResponse(response.status, _ci_headers(response.headers), body)
+            finally:
+                await response.close()
 
         if idempotent is None:
             idempotent = method in _IDEMPOTENT_METHODS
         return await self.retrying(attempt, method=method, url=url, idempotent=idempotent)
 
+    # -- downloads ---------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def download(
+        self,
+        url: URL,
+        *,
+        headers: Mapping[str, str] | None = None,
+        accept: Collection[int] = (),
+        attempt: int = 1,
+    ) -> AsyncIterator[Download]:
+        """One download attempt of ``url``: follow redirects, yield the open 2xx answer.
+
+        ``headers`` (a ``Range``, say) go to every hop; the token only to CircleCI's own
+        hosts (:meth:`download_headers`). Statuses in ``accept`` (e.g. 416 for a probe)
+        are yielded instead of raised. Each hop is an attempt of its own through the
+        limiter. No retries here: the caller runs this inside :meth:`retrying`, since a
+        retry may resume from the bytes it already has.
+        """
+        hops = 0
+        while True:
+            request = Request(
+                method="GET",
+                url=url,
+                headers={**self.download_headers(url), **(headers or {})},
+                streaming=True,
+            )
+            response = await self._attempt(request, attempt=attempt)
+            try:
+                if response.status in _REDIRECTS:
+                    url = self._redirect_target(url, response, hops := hops + 1)
+                    continue
+                if not (200 <= response.status < 300 or response.status in accept):
+                    raise await self._error(response, request)
+                yield Download(
+                    response, url, idle=self.timeout.idle, idle_bytes=self.timeout.idle_bytes
+                )
+                return
+            finally:
+                await response.close()
+
+    @staticmethod
+    def _redirect_target(url: URL, response: Response, hops: int) -> URL:
+        if hops > MAX_REDIRECTS:
+            raise RedirectError("GET", url.path, f"more than {MAX_REDIRECTS} redirects")
+        location = response.headers.get("Location")
+        if not location:
+            raise RedirectError("GET", url.path, f"{response.status} redirect without Location")
+        try:
+            target = url.join(URL(location, encoded=True))
+        except ValueError:
+            raise RedirectError("GET", url.path, "redirect to a malformed URL") from None
+        if target.scheme not in _REDIRECT_SCHEMES or not target.host:
+            scheme = target.scheme or "no scheme"
+            raise RedirectError("GET", url.path, f"redirect to a {scheme} URL refused")
+        return target
+
+    # -- retries -----------------------------------------------------------------------
+
     async def retrying(
         self,
-        attempt: Callable[[], Awaitable[R]],
+        attempt: Callable[[int], Awaitable[R]],
         *,
         method: str,
         url: URL,
         idempotent: bool,
         on_retry: Callable[[RetryEvent], object] | None = None,
     ) -> R:
-        """Run ``attempt`` until it succeeds or the retry policy gives up.
+        """Run ``attempt(number)`` until it succeeds or the retry policy gives up.
 
         The one retry loop: API requests and artifact downloads both go through it.
         An attempt raises an :class:`APIError` or :class:`TransportError` to ask for a
-        retry; the wait happens here, outside any concurrency slot. A 429 also closes
-        the cooldown gate of its host for every other request of the client.
+        retry; the wait happens here, outside any limiter slot.
         """
         number = 0
         while True:
             number += 1
-            if self.closed:  # checked before every attempt: close() may come mid-retry
-                raise ClientClosedError("this CircleCI client is closed; create a new one")
             try:
-                return await attempt()
+                return await attempt(number)
             except (APIError, TransportError) as exc:
                 error: CircleCIError = exc
             delay = retry_delay(self.retry, error, attempt=number, idempotent=idempotent)
             if delay is None:
                 raise error
-            if isinstance(error, RateLimitError):
-                self.throttle.cooldown(_host_key(url), delay)
             event = RetryEvent(
                 method=method,
                 path=url.path,
@@ -232,7 +428,9 @@ class Core:
 
     def decode(self, response: RawResponse, method: str, path: str) -> Any:
         """The JSON body of a 2xx response, or :class:`DecodeError`."""
-        return decode_json(response.body, method=method.upper(), path=self.url(path).path)
+        return decode_json(
+            response.body, method=method.upper(), path=self.url(path).path, redact=self.redact()
+        )
 
     async def model(
         self,
@@ -252,12 +450,16 @@ class Core:
         """A lazy paginator over ``GET path``, following ``next_page_token``."""
 
         async def fetch_page(token: str | None) -> Page[T]:
-            data = await self.json("GET", path, params={**(params or {}), "page-token": token})
+            query = [*_query(params), ("page-token", token)]
+            data = await self.json("GET", path, params=query)
             if not isinstance(data, dict) or not isinstance(data.get("items"), list):
                 raise DecodeError("GET", self.url(path).path, "expected {items, next_page_token}")
-            items = [self._structure(item, cls, "GET", path) for item in data["items"]]
             next_token = data.get("next_page_token")
-            return Page(items, next_token if isinstance(next_token, str) and next_token else None)
+            if next_token is not None and not isinstance(next_token, str):
+                kind = type(next_token).__name__
+                raise DecodeError("GET", self.url(path).path, f"next_page_token is a {kind}")
+            items = [self._structure(item, cls, "GET", path) for item in data["items"]]
+            return Page(items, next_token or None)
 
         return Paginator(fetch_page)
 

@@ -52,10 +52,13 @@ class RetryPolicy:
     jitter: Callable[[], float] = attrs.field(default=random.random, eq=False, repr=False)
     """Source of uniform numbers in [0, 1); tests inject a constant to get exact delays."""
 
+    def backoff_ceiling(self, attempt: int) -> float:
+        """The most the backoff after the given failed attempt (1-based) can be."""
+        return min(self.backoff_cap, self.backoff_base * 2.0 ** (attempt - 1))
+
     def backoff(self, attempt: int) -> float:
         """Full-jitter backoff for the given failed attempt (1-based)."""
-        ceiling = min(self.backoff_cap, self.backoff_base * 2.0 ** (attempt - 1))
-        return self.jitter() * ceiling
+        return self.jitter() * self.backoff_ceiling(attempt)
 
 
 def retry_delay(

@@ -39,20 +39,40 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, seconds)
 
 
-def error_message(body: bytes) -> str:
-    """The human message of an error body: ``{"message"}``, ``{"error"}`` or the raw text."""
-    text = body.decode("utf-8", errors="replace").strip()
+def mask(text: str, secret: str | None) -> str:
+    """``text`` with every occurrence of ``secret`` replaced by ``***``."""
+    return text.replace(secret, "***") if secret else text
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _loads(text: str | bytes) -> Any:
+    """``json.loads`` that raises ``ValueError`` for anything it cannot read, including a
+    body nested too deeply to decode (``RecursionError``)."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
+def error_message(body: bytes, redact: str | None = None) -> str:
+    """The human message of an error body: ``{"message"}``, ``{"error"}`` or the raw text.
+
+    ``redact`` (the token) is masked first, then the text is cut to a readable length,
+    so no part of the token survives the cut.
+    """
+    text = mask(body.decode("utf-8", errors="replace"), redact).strip()
+    try:
+        data = _loads(text)
     except ValueError:
         data = None
     if isinstance(data, dict):
         for key in ("message", "error"):
             if isinstance(data.get(key), str):
-                return str(data[key])
-    if len(text) > _MAX_MESSAGE:
-        text = text[:_MAX_MESSAGE] + "…"
-    return text
+                return _shorten(str(data[key]), _MAX_MESSAGE)
+    return _shorten(text, _MAX_MESSAGE)
 
 
 def error_from_response(
@@ -70,9 +90,7 @@ def error_from_response(
     ``redact`` (the token) is masked wherever the server's message repeats it.
     """
     cls = error_class_for(status)
-    message = error_message(body)
-    if redact:
-        message = message.replace(redact, "***")
+    message = error_message(body, redact)
     if cls is RateLimitError:
         return RateLimitError(
             status,
@@ -84,12 +102,13 @@ def error_from_response(
     return cls(status, message, method=method, path=path)
 
 
-def decode_json(body: bytes, *, method: str, path: str) -> Any:
-    """Decode a 2xx body, raising :class:`DecodeError` when it is not JSON."""
+def decode_json(body: bytes, *, method: str, path: str, redact: str | None = None) -> Any:
+    """Decode a 2xx body, raising :class:`DecodeError` when it is not JSON (or nested too
+    deeply to decode); the quoted start of a bad body has ``redact`` masked."""
     if not body.strip():
         raise DecodeError(method, path, "empty body where JSON was expected")
     try:
-        return json.loads(body)
+        return _loads(body)
     except ValueError as exc:
-        snippet = body[:80].decode("utf-8", errors="replace")
+        snippet = _shorten(mask(body.decode("utf-8", errors="replace"), redact), 80)
         raise DecodeError(method, path, f"body is not JSON ({exc}): {snippet!r}") from None

@@ -1,6 +1,7 @@
 """Concurrency slots, the per-host rate-limit cooldown, and pacing after a 429.
 
-One ``Throttle`` per client; every HTTP attempt of the API goes through :meth:`slot`:
+One ``Throttle`` per client (the default rate limiter, see :mod:`aiocircle.limiter`); every
+HTTP attempt, of the API and of downloads, goes through :meth:`acquire` and :meth:`release`:
 
 1. **Pacing.** Until a host answers 429 its requests are not paced. The first 429 sets
    a pace for that host: the rate of answers it gave over the last moments, less a
@@ -22,11 +23,15 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import attrs
+
+from .errors import RateLimitError
+from .limiter import Answer, Permit
 
 _WINDOW = 2.0
 """Seconds of recent answers the first pace is measured over."""
@@ -56,14 +61,18 @@ class _Host:
 
 
 class Throttle:
-    """Pacing, ``max_concurrency`` slots and a cooldown gate, per host."""
+    """The default :class:`~aiocircle.limiter.RateLimiter`: pacing, ``max_concurrency``
+    slots and a cooldown gate per host, in this process.
+
+    ``clock`` (monotonic seconds) and ``sleep`` are injectable so tests are exact.
+    """
 
     def __init__(
         self,
-        max_concurrency: int,
+        max_concurrency: int = 16,
         *,
-        clock: Callable[[], float],
-        sleep: Callable[[float], Awaitable[object]],
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError(f"max_concurrency must be at least 1, not {max_concurrency}")
@@ -133,11 +142,15 @@ class Throttle:
             return None  # long without a 429: the pace has lapsed (and cannot overflow)
         return state.rate * math.exp(exponent)
 
-    @asynccontextmanager
-    async def slot(self, host: str) -> AsyncIterator[None]:
-        """Hold one concurrency slot for one HTTP attempt to ``host``."""
+    async def acquire(self, host: str, *, max_wait: float = float("inf")) -> Permit:
+        """Wait for the host's pace, a slot and its open gate (see the module docstring).
+
+        A gate that stays closed longer than ``max_wait`` raises :class:`RateLimitError`
+        at once, before anything is sent.
+        """
         state = self._host(host)
         while True:
+            self._refuse_if_longer(host, max_wait)
             rate = self.rate(host)
             if rate is not None:
                 now = self._clock()
@@ -148,10 +161,35 @@ class Throttle:
             await self._slots.acquire()
             wait = self.remaining(host)
             if wait <= 0:
-                break
+                return Permit(host)
             self._slots.release()
+            self._refuse_if_longer(host, max_wait)
             await self._sleep(wait)
+
+    async def release(self, permit: Permit, answer: Answer) -> None:
+        """Free the slot of ``permit``; a 429 closes the host's gate, other answers pace it."""
+        self._slots.release()
+        if answer.status == 429:
+            self.cooldown(permit.host, answer.wait or 0.0)
+        elif answer.status is not None:
+            self.answered(permit.host)
+
+    def _refuse_if_longer(self, host: str, max_wait: float) -> None:
+        wait = self.remaining(host)
+        if wait > max_wait:
+            raise RateLimitError(
+                429,
+                f"not sent: {host} asked for {wait:.1f}s more of cooldown, over max_wait",
+                method="",
+                path=host,
+                retry_after=wait,
+            )
+
+    @asynccontextmanager
+    async def slot(self, host: str) -> AsyncIterator[None]:
+        """Hold one slot for an attempt to ``host``; the answer counts as a plain success."""
+        permit = await self.acquire(host)
         try:
             yield
         finally:
-            self._slots.release()
+            await self.release(permit, Answer(status=200))

@@ -25,8 +25,7 @@ from yarl import URL
 
 from ._core import Core
 from ._retry import RetryEvent
-from ._sansio import error_from_response
-from .errors import APIError, CircleCIError, TransportError
+from .errors import CircleCIError, TransportError
 from .models import Artifact
 from .progress import (
     BytesReceived,
@@ -41,8 +40,6 @@ from .progress import (
     emit,
 )
 
-_MAX_REDIRECTS = 5
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 _UNSATISFIED_RANGE = re.compile(r"bytes \*/(\d+)")
 
@@ -382,7 +379,7 @@ class Harvest:
         try:
             url = URL(item.artifact.url, encoded=True)
             status, size = await self._core.retrying(
-                lambda: self._attempt(item, url, target, partial),
+                lambda number: self._attempt(item, url, target, partial, number),
                 method="GET",
                 url=url,
                 idempotent=True,
@@ -404,51 +401,26 @@ class Harvest:
         return DownloadEntry(item=item, status=DownloadStatus.FAILED, error=message)
 
     async def _attempt(
-        self, item: JobArtifact, url: URL, target: Path, partial: _Partial
+        self, item: JobArtifact, url: URL, target: Path, partial: _Partial, number: int
     ) -> _Outcome:
-        """One try: follow redirects ourselves, check the status, stream, verify, rename.
+        """One try: ask the core for the body, check the range, stream, verify, rename.
 
         When a file of that name is already on disk, the first request asks for just the
         byte after its end: a complete file gets ``416 bytes */<its size>`` and no body.
         Any other answer to that probe starts over with a plain request.
         """
-        start = url
         on_disk = None if partial.written or self._overwrite else _size_on_disk(target)
-        probe, hops = bool(on_disk), 0
+        probe = bool(on_disk)
         while True:
-            headers = self._core.download_headers(url)
+            headers: dict[str, str] = {}
             if partial.written:
                 headers["Range"] = f"bytes={partial.written}-"
             elif probe:
                 headers["Range"] = f"bytes={on_disk}-{on_disk}"
-            async with self._core.transport.stream(url, headers=headers) as response:
-                if response.status in _REDIRECTS:
-                    hops += 1
-                    if hops > _MAX_REDIRECTS:
-                        raise APIError(
-                            310,
-                            f"more than {_MAX_REDIRECTS} redirects",
-                            method="GET",
-                            path=url.path,
-                        )
-                    location = response.headers.get("Location")
-                    if not location:
-                        raise APIError(
-                            response.status,
-                            "redirect without Location",
-                            method="GET",
-                            path=url.path,
-                        )
-                    try:
-                        url = url.join(URL(location, encoded=True))
-                    except ValueError:
-                        raise APIError(
-                            response.status,
-                            "redirect to a malformed URL",
-                            method="GET",
-                            path=url.path,
-                        ) from None
-                    continue
+            accept = (416,) if probe else ()
+            async with self._core.download(
+                url, headers=headers, accept=accept, attempt=number
+            ) as response:
                 if probe and response.status in (206, 416):
                     unsatisfied = _UNSATISFIED_RANGE.fullmatch(
                         response.headers.get("Content-Range", "").strip()
@@ -456,29 +428,19 @@ class Harvest:
                     if response.status == 416 and unsatisfied and int(unsatisfied[1]) == on_disk:
                         return DownloadStatus.SKIPPED, 0  # the object ends where the file does
                     # Longer, shorter, or the server did not say: ask for the whole object.
-                    url, hops, probe = start, 0, False
+                    probe = False
                     continue
-                if response.status not in (200, 206):
-                    body = await response.read_some(2048)
-                    raise error_from_response(
-                        response.status,
-                        response.headers,
-                        body,
-                        method="GET",
-                        path=url.path,
-                        now=self._core.clock.time(),
-                        redact=self._core.redact(),
-                    )
-                total = _expected_total(response.status, response.headers, partial, url.path)
+                path = response.url.path
+                total = _expected_total(response.status, response.headers, partial, path)
                 if partial.written == 0 and on_disk is not None and total == on_disk:
                     return DownloadStatus.SKIPPED, 0
                 if not partial.reported:
                     emit(self._progress, FileStarted(item, total))
                     partial.reported = True
-                await self._stream_into(item, response.iter_chunks(), target, partial)
+                await self._stream_into(item, response.chunks(), target, partial)
                 if total is not None and partial.written != total:
                     raise TransportError(
-                        "GET", url.path, f"body truncated: {partial.written} of {total} bytes"
+                        "GET", path, f"body truncated: {partial.written} of {total} bytes"
                     )
                 assert partial.path is not None
                 os.replace(partial.path, target)

@@ -6,7 +6,8 @@
     ├── ConfigurationError          bad client settings (no token, bad base URL)
     ├── ClientClosedError           the client was used after it closed
     ├── PaginationError             the API repeated a page token
-    ├── TransportError              connection failure or timeout
+    ├── TransportError              connection failure, timeout or a stalled download
+    ├── RedirectError               a redirect we will not follow (scheme, hops, no Location)
     ├── DecodeError                 a 2xx body that is not the JSON promised
     └── APIError                    any non-2xx answer
         ├── BadRequestError         400
@@ -49,6 +50,17 @@ class TransportError(CircleCIError):
         self.path = path
         self.reason = reason
         self.request_sent = request_sent
+        super().__init__(f"{method} {path}: {reason}")
+
+
+class RedirectError(CircleCIError):
+    """A download's redirect was refused: no or a malformed ``Location``, a scheme other
+    than http(s), or more hops than allowed. Not retried: the answer would be the same."""
+
+    def __init__(self, method: str, path: str, reason: str) -> None:
+        self.method = method
+        self.path = path
+        self.reason = reason
         super().__init__(f"{method} {path}: {reason}")
 
 
