@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 import json
 import time
 from collections import defaultdict, deque
@@ -39,6 +40,7 @@ class Seen:
     query: dict[str, str]
     headers: dict[str, str]
     at: float
+    query_string: str = ""
 
 
 class FakeClock:
@@ -58,6 +60,46 @@ class FakeClock:
         self.sleeps.append(seconds)
         self.now += seconds
         await asyncio.sleep(0)
+
+
+class VirtualClock:
+    """Time that jumps to the earliest sleeper's wake-up once every ready task has run.
+
+    Unlike :class:`FakeClock`, concurrent sleepers wake in order of their wake-up times,
+    each seeing the time it asked for, so spacing between concurrent tasks is exact.
+    """
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._count = 0
+        self._driver: asyncio.Task[None] | None = None
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        loop = asyncio.get_running_loop()
+        woken: asyncio.Future[None] = loop.create_future()
+        heapq.heappush(self._sleepers, (self.now + max(0.0, seconds), self._count, woken))
+        self._count += 1
+        if self._driver is None or self._driver.done():
+            self._driver = loop.create_task(self._drive())
+        await woken
+
+    async def _drive(self) -> None:
+        while self._sleepers:
+            for _ in range(50):  # let every task that is ready run (and maybe sleep) first
+                await asyncio.sleep(0)
+            wake, _, woken = heapq.heappop(self._sleepers)
+            self.now = max(self.now, wake)
+            if not woken.done():
+                woken.set_result(None)
 
 
 class ScriptedServer:
@@ -86,6 +128,7 @@ class ScriptedServer:
                 dict(request.query),
                 dict(request.headers),
                 self.clock.now if self.clock else time.monotonic(),
+                request.query_string,
             )
         )
         self.in_flight += 1

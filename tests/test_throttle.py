@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import time
 
 import pytest
-from _loopback import FakeClock
+from _loopback import FakeClock, VirtualClock
 
+from aiocircle import Answer, RateLimitError
 from aiocircle._throttle import Throttle
 
 
@@ -123,10 +123,11 @@ async def test_a_pace_that_outgrew_the_host_is_cut_from_what_it_answered() -> No
 
 
 async def test_paced_attempts_are_spaced_by_the_pace() -> None:
-    # Real time: a fake clock cannot order concurrent sleepers. Only lower bounds are checked.
-    throttle = Throttle(8, clock=time.monotonic, sleep=asyncio.sleep)
+    clock = VirtualClock(start=100.0)
+    throttle = Throttle(8, clock=clock.monotonic, sleep=clock.sleep)
     for _ in range(20):
         throttle.answered("h")
+        clock.now += 0.01
     throttle.cooldown("h", 0.05)  # 20 answers in under the 0.5 s floor: 36 attempts/s
     pace = throttle.rate("h")
     assert pace == pytest.approx(36.0, rel=0.01)
@@ -134,11 +135,37 @@ async def test_paced_attempts_are_spaced_by_the_pace() -> None:
 
     async def use() -> None:
         async with throttle.slot("h"):
-            starts.append(time.monotonic())
+            starts.append(clock.monotonic())
 
     await asyncio.gather(*(use() for _ in range(4)))
+    assert starts[0] == pytest.approx(100.2 + 0.05)  # the first waits out the cooldown
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert all(gap >= 0.95 / pace for gap in gaps), gaps
+    assert gaps == pytest.approx([1 / pace] * 3, rel=0.02), gaps
+
+
+async def test_a_wait_over_max_wait_is_refused_without_a_slot() -> None:
+    throttle, clock = make(max_concurrency=1)
+    throttle.cooldown("h", 300.0)
+    with pytest.raises(RateLimitError) as caught:
+        await throttle.acquire("h", max_wait=120.0)
+    assert caught.value.retry_after == 300.0
+    assert clock.sleeps == []
+    permit = await throttle.acquire("other", max_wait=120.0)  # the one slot was given back
+    await throttle.release(permit, Answer(status=200))
+
+
+async def test_release_of_a_429_closes_the_gate_and_other_answers_pace() -> None:
+    throttle, clock = make()
+    permit = await throttle.acquire("h", max_wait=60.0)
+    await throttle.release(permit, Answer(status=429, wait=7.0))
+    assert throttle.remaining("h") == 7.0
+    permit = await throttle.acquire("h", max_wait=60.0)
+    assert clock.sleeps == [7.0]
+    await throttle.release(permit, Answer(status=None))  # no answer: nothing measured
+    assert len(throttle._hosts["h"].answers) == 0
+    permit = await throttle.acquire("h", max_wait=60.0)
+    await throttle.release(permit, Answer(status=500))
+    assert len(throttle._hosts["h"].answers) == 1
 
 
 async def test_a_pace_lapses_after_long_without_a_429_instead_of_overflowing() -> None:
