@@ -86,3 +86,19 @@ async def test_get_user_refuses_an_empty_id_before_any_request(
     with pytest.raises(ValueError, match="user_id"):
         await cci.users.get("")
     assert mock_api.requests == {}
+
+
+async def test_collaborations_keeps_every_organization_when_one_has_a_null_id(
+    cci: CircleCI, mock_api: aioresponses
+) -> None:
+    # The spec marks Collaboration.id nullable; one such entry used to fail the whole list.
+    body = [COLLABORATIONS[0], {**COLLABORATIONS[1], "id": None}]
+    mock_api.get(f"{BASE}/me/collaborations", payload=body)
+
+    orgs = await cci.users.collaborations()
+
+    assert [org.slug for org in orgs] == [c["slug"] for c in COLLABORATIONS]
+    assert orgs[0].id == COLLABORATIONS[0]["id"]
+    assert orgs[1].id is None
+    assert (orgs[1].name, orgs[1].vcs_type) == ("standalone-org", "circleci")
+    assert orgs[1].raw == body[1]

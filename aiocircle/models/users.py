@@ -18,9 +18,13 @@ class User(Model):
 
 @attrs.frozen(kw_only=True)
 class Collaboration(Model):
-    """An organization the user belongs to."""
+    """An organization the user belongs to.
 
-    id: str
+    ``id`` may be ``None``: the spec marks it nullable, and one such entry must not cost
+    the whole list.
+    """
+
+    id: str | None = None
     vcs_type: str = json_key("vcs-type")
     name: str
     slug: str
