@@ -10,7 +10,13 @@ import aiohttp
 from yarl import URL
 
 from ._clock import Clock, SystemClock
-from ._config import DEFAULT_ARTIFACT_HOSTS, DEFAULT_BASE_URL, Timeout, resolve_token
+from ._config import (
+    DEFAULT_ARTIFACT_HOSTS,
+    Timeout,
+    normalize_artifact_host,
+    resolve_base_url,
+    resolve_token,
+)
 from ._core import Core, Params
 from ._retry import RetryPolicy
 from ._throttle import Throttle
@@ -49,8 +55,10 @@ class CircleCI:
     One client holds one ``aiohttp.ClientSession``; pass ``session=`` to use your own
     (aiocircle then never closes it). ``max_concurrency`` bounds HTTP attempts in flight;
     ``retry`` says when failures are retried; ``timeout`` bounds every request.
+    ``base_url`` defaults to ``$CIRCLECI_BASE_URL``, then ``https://circleci.com/api/v2``.
     ``artifact_hosts`` are the host patterns (``fnmatch``, optionally ``host:port``) that
-    receive the token when downloading artifacts; set them for CircleCI Server.
+    receive the token when downloading artifacts; set them for CircleCI Server. A URL is
+    accepted too (``http://127.0.0.1:8080`` means ``127.0.0.1:8080``).
     ``rate_limiter`` replaces the default in-process :class:`Throttle` (whose
     ``max_concurrency`` then does not apply), e.g. with a limiter shared by many processes;
     ``transport`` replaces aiohttp as the backend that sends requests (then ``session`` and
@@ -62,7 +70,7 @@ class CircleCI:
         self,
         token: str | None = None,
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         max_concurrency: int = 16,
         retry: RetryPolicy | None = None,
         timeout: Timeout | float | None = None,
@@ -74,7 +82,8 @@ class CircleCI:
         transport: Transport | None = None,
     ) -> None:
         secret = resolve_token(token)
-        url = _parse_base_url(base_url)
+        url = _parse_base_url(resolve_base_url(base_url))
+        hosts = tuple(normalize_artifact_host(pattern) for pattern in artifact_hosts)
         if isinstance(timeout, int | float):
             timeout = Timeout(total=float(timeout))
         timeout = timeout or Timeout()
@@ -98,7 +107,7 @@ class CircleCI:
             retry=retry or RetryPolicy(),
             clock=clock,
             timeout=timeout,
-            artifact_hosts=tuple(artifact_hosts),
+            artifact_hosts=hosts,
         )
         self.users = Users(self._core)
         self.projects = Projects(self._core)

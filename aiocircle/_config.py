@@ -62,3 +62,37 @@ def resolve_token(token: str | None) -> Secret:
     if any(c in token for c in "\r\n"):
         raise ConfigurationError("the CircleCI token contains a line break")
     return Secret(token)
+
+
+BASE_URL_VARIABLE = "CIRCLECI_BASE_URL"
+
+
+def resolve_base_url(base_url: str | None) -> str:
+    """The explicit base URL, else ``CIRCLECI_BASE_URL``, else CircleCI's own API v2 root."""
+    if base_url is None:
+        base_url = os.environ.get(BASE_URL_VARIABLE, "").strip() or DEFAULT_BASE_URL
+    return base_url
+
+
+def normalize_artifact_host(pattern: str) -> str:
+    """An artifact host pattern as matched against ``host`` or ``host:port``.
+
+    A URL is accepted too, so what a server prints can be pasted as is:
+    ``http://127.0.0.1:8080/`` becomes ``127.0.0.1:8080``. The scheme and any path are
+    dropped; the port is kept.
+    """
+    text = pattern.strip().lower()
+    scheme, sep, rest = text.partition("://")
+    if sep:
+        if scheme not in ("http", "https"):
+            raise ConfigurationError(
+                f"artifact host {pattern!r}: only http(s) URLs or host patterns are accepted"
+            )
+        text = rest
+    host = text.split("/", 1)[0]
+    if not host or "@" in host or any(c.isspace() for c in host):
+        raise ConfigurationError(
+            f"artifact host {pattern!r} is not a host pattern such as '*.circle-artifacts.com' "
+            "or 'files.example.com:8443'"
+        )
+    return host

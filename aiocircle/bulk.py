@@ -22,7 +22,7 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeAlias, TypeVar
 
@@ -54,6 +54,8 @@ Y = TypeVar("Y")
 Z = TypeVar("Z")
 
 OnError: TypeAlias = Callable[["ProjectFailure"], object]
+# What ``since=`` accepts; see ``_check_since``.
+Since: TypeAlias = datetime | date | str
 
 # How many failures a BulkError names in its message; the rest are counted.
 _NAMED_IN_MESSAGE = 5
@@ -454,7 +456,7 @@ class Bulk:
         slugs: Iterable[str],
         *,
         branch: str | None = None,
-        since: datetime | None = None,
+        since: Since | None = None,
         concurrency: int = 8,
         on_error: OnError | None = None,
     ) -> MergedStream[tuple[str, Pipeline]]:
@@ -478,7 +480,7 @@ class Bulk:
         slugs: Iterable[str],
         *,
         branch: str | None = None,
-        since: datetime | None = None,
+        since: Since | None = None,
         with_jobs: bool = False,
         concurrency: int = 8,
         on_error: OnError | None = None,
@@ -539,10 +541,30 @@ def _check_concurrency(concurrency: int) -> None:
         raise ValueError(f"concurrency must be an int of at least 1, not {concurrency!r}")
 
 
-def _check_since(since: datetime | None) -> datetime | None:
-    if since is not None and (since.tzinfo is None or since.utcoffset() is None):
-        raise ValueError("since must be a timezone-aware datetime, e.g. datetime.now(UTC)")
-    return since
+def _check_since(since: Since | None) -> datetime | None:
+    """``since`` as a timezone-aware datetime.
+
+    A ``date`` means its midnight UTC; an ISO 8601 string (``"2025-06-01"``,
+    ``"2025-06-01T12:00+02:00"``) without a time zone is read as UTC. A naive ``datetime``
+    is refused: it may mean local time or UTC, and guessing wrong moves the cut-off.
+    """
+    if since is None:
+        return None
+    if isinstance(since, str):
+        try:
+            parsed = datetime.fromisoformat(since.strip())
+        except ValueError:
+            raise ValueError(f"since is not an ISO 8601 date or datetime: {since!r}") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if isinstance(since, datetime):
+        if since.tzinfo is None or since.utcoffset() is None:
+            raise ValueError("since must be a timezone-aware datetime, e.g. datetime.now(UTC)")
+        return since
+    if isinstance(since, date):
+        return datetime(since.year, since.month, since.day, tzinfo=UTC)
+    raise ValueError(
+        f"since must be a datetime, a date or an ISO 8601 string, not {type(since).__name__}"
+    )
 
 
 def _being_cancelled() -> bool:

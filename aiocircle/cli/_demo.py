@@ -16,8 +16,8 @@ from pathlib import Path
 
 from ..download import DownloadReport
 from ..testing import FakeCircleCI
-from ._main import EXIT_ERROR, EXIT_OK, print_report, report_summary
-from ._progress import HarvestProgress, console
+from ._files import check_destination
+from ._main import EXIT_ERROR, EXIT_OK, print_report, progress_bar, report_summary
 
 _SLUG = "gh/aiocircle/demo"
 
@@ -56,22 +56,21 @@ def _verify(fake: FakeCircleCI, report: DownloadReport) -> list[str]:
 
 
 async def run_demo(args: argparse.Namespace) -> int:
-    if args.jobs < 1 or args.artifacts < 1:
-        raise ValueError("--jobs and --artifacts must be at least 1")
+    if args.dest is not None:
+        check_destination(args.dest)
     with tempfile.TemporaryDirectory(prefix="aiocircle-demo-") as scratch:
         dest = args.dest or Path(scratch) / "artifacts"
         async with FakeCircleCI(latency=args.latency) as fake:
             workflow_id = _seed(fake, args.jobs, args.artifacts)
-            show = not (args.json or args.no_progress) and sys.stderr.isatty()
-            out = console()
             if not args.json:
-                out.print(
+                print(
                     f"Fake CircleCI at {fake.base_url} ({args.latency * 1000:.0f} ms latency); "
-                    f"harvesting workflow {workflow_id} into {dest}"
+                    f"harvesting workflow {workflow_id} into {dest}",
+                    file=sys.stderr,
                 )
             started = time.perf_counter()
             async with fake.client() as cci:
-                with HarvestProgress(out, enabled=show) as progress:
+                with progress_bar(args) as progress:
                     report = await cci.artifacts.download_workflow(
                         workflow_id, dest, concurrency=16, progress=progress
                     )
@@ -91,4 +90,6 @@ async def run_demo(args: argparse.Namespace) -> int:
                 f"token sent to storage {leaks} times; {elapsed:.2f} s "
                 f"({report.bytes / max(elapsed, 1e-9) / 1e6:.1f} MB/s)"
             )
+    if not report.entries:
+        print("aiocircle: the demo workflow has no artifacts (--artifacts 0)", file=sys.stderr)
     return EXIT_OK if report.ok and not wrong and not leaks and report.entries else EXIT_ERROR

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib.util
 import json
+import os
+import re
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
@@ -13,17 +16,67 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import attrs
+from yarl import URL
 
-from .._client import CircleCI, __version__
+from .._client import CircleCI, __version__, _parse_base_url
+from .._config import (
+    BASE_URL_VARIABLE,
+    DEFAULT_ARTIFACT_HOSTS,
+    TOKEN_VARIABLES,
+    normalize_artifact_host,
+    resolve_base_url,
+)
 from .._slug import encode_slug
-from ..download import DownloadReport
-from ..errors import CircleCIError, ConfigurationError
+from ..download import DownloadReport, DownloadStatus, JobArtifact
+from ..errors import CircleCIError, ConfigurationError, NotFoundError
+from ._files import check_destination, destination, removing_if_empty, replacing
 
+# 2: the command line is wrong (nothing was sent). 1: the command line is fine but the
+# command failed: configuration (no token), CircleCI, the network or the disk.
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class _CommandError(Exception):
     """A failure to report as one line and exit 1 (e.g. nothing matched)."""
+
+
+def rich_installed() -> bool:
+    """Whether the ``cli`` extra (rich, for the progress bar) is importable."""
+    try:
+        return importlib.util.find_spec("rich") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _argument(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse type from a parser raising ``ValueError`` / ``ConfigurationError``."""
+
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except (ValueError, ConfigurationError) as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = parse.__name__
+    return convert
+
+
+def _base_url(text: str) -> str:
+    _parse_base_url(text)
+    return text
+
+
+def _at_least(low: int) -> Callable[[str], int]:
+    def number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, not {value}")
+        return value
+
+    return number
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -35,15 +88,17 @@ def _build_parser() -> argparse.ArgumentParser:
     common.add_argument("--token", help="API token (default: $CIRCLECI_TOKEN, then $CIRCLE_TOKEN)")
     common.add_argument(
         "--base-url",
-        default="https://circleci.com/api/v2",
-        help="API v2 base URL, for CircleCI Server (default: %(default)s)",
+        type=_argument(_base_url),
+        help=f"API v2 base URL, for CircleCI Server (default: ${BASE_URL_VARIABLE}, "
+        "then https://circleci.com/api/v2)",
     )
     common.add_argument(
         "--artifact-host",
         action="append",
+        type=_argument(normalize_artifact_host),
         default=None,
         metavar="PATTERN",
-        help="host pattern that may receive the token for artifact downloads "
+        help="host pattern (or URL) that may receive the token for artifact downloads "
         "(default: *.circle-artifacts.com); repeatable",
     )
     common.add_argument("--json", action="store_true", help="machine-readable output")
@@ -57,10 +112,14 @@ def _build_parser() -> argparse.ArgumentParser:
     source.add_argument("--workflow", metavar="ID", help="every artifact of a workflow")
     source.add_argument("--pipeline", metavar="ID", help="every artifact of a pipeline")
     source.add_argument("--job", nargs=2, metavar=("SLUG", "NUMBER"), help="one job's artifacts")
-    download.add_argument("--dest", required=True, type=Path, help="destination folder")
+    download.add_argument(
+        "--dest", required=True, type=_argument(destination), help="destination folder"
+    )
     download.add_argument("--include", action="append", metavar="GLOB", help="only these paths")
     download.add_argument("--exclude", action="append", metavar="GLOB", help="skip these paths")
-    download.add_argument("--concurrency", type=int, default=8, help="downloads in flight")
+    download.add_argument(
+        "--concurrency", type=_at_least(1), default=8, help="downloads in flight (default: 8)"
+    )
     download.add_argument("--overwrite", action="store_true", help="re-download complete files")
     download.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -70,7 +129,9 @@ def _build_parser() -> argparse.ArgumentParser:
     plist = pipelines.add_parser("list", parents=[common], help="a project's pipelines")
     plist.add_argument("slug", help="project slug, e.g. gh/org/repo")
     plist.add_argument("--branch")
-    plist.add_argument("--limit", type=int, default=20, help="at most N (default: %(default)s)")
+    plist.add_argument(
+        "--limit", type=_at_least(1), default=20, help="at most N (default: %(default)s)"
+    )
 
     workflows = commands.add_parser("workflows", help="inspect workflows").add_subparsers(
         dest="action", required=True, metavar="ACTION"
@@ -92,9 +153,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "demo", help="harvest a workflow from an embedded fake CircleCI (no token, no network)"
     )
     demo.add_argument("--json", action="store_true", help="machine-readable summary")
-    demo.add_argument("--dest", type=Path, help="keep the files here (default: a temp folder)")
-    demo.add_argument("--jobs", type=int, default=12, help="jobs in the workflow")
-    demo.add_argument("--artifacts", type=int, default=10, help="artifacts per job")
+    demo.add_argument(
+        "--dest", type=_argument(destination), help="keep the files here (default: a temp folder)"
+    )
+    demo.add_argument("--jobs", type=_at_least(1), default=12, help="jobs in the workflow")
+    demo.add_argument("--artifacts", type=_at_least(0), default=10, help="artifacts per job")
     demo.add_argument("--latency", type=float, default=0.02, help="fake latency in seconds")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
@@ -109,8 +172,16 @@ def _parse_since(value: str) -> datetime:
 
 
 def _client(args: argparse.Namespace) -> CircleCI:
-    hosts = args.artifact_host or ["*.circle-artifacts.com"]
-    return CircleCI(args.token, base_url=args.base_url, artifact_hosts=hosts)
+    token = args.token
+    if token is None and not any(os.environ.get(name, "").strip() for name in TOKEN_VARIABLES):
+        raise ConfigurationError(
+            "no CircleCI token: pass --token or set the CIRCLECI_TOKEN or CIRCLE_TOKEN "
+            "environment variable"
+        )
+    if token is not None and not token.strip():
+        raise ConfigurationError("--token is empty")
+    hosts = args.artifact_host or DEFAULT_ARTIFACT_HOSTS
+    return CircleCI(token, base_url=args.base_url, artifact_hosts=hosts)
 
 
 def _jsonable(value: Any) -> Any:
@@ -157,6 +228,34 @@ def report_summary(report: DownloadReport) -> dict[str, Any]:
     }
 
 
+def job_label(item: JobArtifact) -> str:
+    """``gh/acme/widgets#4711 build``: which job an artifact belongs to."""
+    number = "latest" if item.job_number is None else item.job_number
+    name = f" {item.job_name}" if item.job_name else ""
+    return f"{item.project_slug}#{number}{name}"
+
+
+_UNAUTHORIZED = re.compile(r"\b401\b")
+
+
+def _unauthorized_hint(report: DownloadReport) -> str | None:
+    """A hint when artifact downloads were answered 401: the host likely lacks the token."""
+    hosts = []
+    for entry in report.failed:
+        if entry.status is DownloadStatus.FAILED and _UNAUTHORIZED.search(entry.error or ""):
+            url = URL(entry.item.artifact.url)
+            host = f"{url.host}:{url.explicit_port}" if url.explicit_port else url.host
+            if host and host not in hosts:
+                hosts.append(host)
+    if not hosts:
+        return None
+    return (
+        f"artifact downloads from {', '.join(hosts)} were refused with 401: the token is sent "
+        "only to hosts matching --artifact-host (artifact_hosts= in Python); "
+        f"if that host serves your artifacts, pass --artifact-host {hosts[0]}"
+    )
+
+
 def print_report(report: DownloadReport, out: TextIO, *, as_json: bool) -> None:
     if as_json:
         json.dump(report_summary(report), out, indent=2)
@@ -168,38 +267,52 @@ def print_report(report: DownloadReport, out: TextIO, *, as_json: bool) -> None:
         f"{len(report.refused)} refused\n"
     )
     for entry in report.failed + report.refused:
-        out.write(f"  {entry.status}: {entry.path}: {entry.error}\n")
+        out.write(f"  {entry.status}: {job_label(entry.item)}: {entry.path}: {entry.error}\n")
     for failure in report.listing:
         out.write(
             f"  listing failed: {failure.project_slug}#{failure.job_number}: {failure.error}\n"
         )
 
 
-async def _artifacts_download(args: argparse.Namespace) -> int:
+def progress_bar(args: argparse.Namespace) -> contextlib.AbstractContextManager[Any]:
+    """The progress bar, when one should be drawn and rich is installed; else nothing."""
+    wanted = not (args.json or args.no_progress) and sys.stderr.isatty()
+    if not rich_installed():
+        if wanted:
+            print(
+                "aiocircle: no progress bar without rich: pip install 'aiocircle[cli]'",
+                file=sys.stderr,
+            )
+        return contextlib.nullcontext(None)
     from ._progress import HarvestProgress, console
 
-    if args.concurrency < 1:
-        raise ValueError("--concurrency must be at least 1")
+    return HarvestProgress(console(), enabled=wanted)
+
+
+async def _artifacts_download(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {
         "concurrency": args.concurrency,
         "include": args.include,
         "exclude": args.exclude,
         "overwrite": args.overwrite,
     }
-    show = not (args.json or args.no_progress) and sys.stderr.isatty()
+    job_number = _job_number(args.job[1]) if args.job else None
+    dest: Path = args.dest
+    check_destination(dest)
     async with _client(args) as cci:
-        with HarvestProgress(console(), enabled=show) as progress:
+        with removing_if_empty(dest), progress_bar(args) as progress:
             options["progress"] = progress
             if args.workflow:
-                report = await cci.artifacts.download_workflow(args.workflow, args.dest, **options)
+                report = await cci.artifacts.download_workflow(args.workflow, dest, **options)
             elif args.pipeline:
-                report = await cci.artifacts.download_pipeline(args.pipeline, args.dest, **options)
+                report = await cci.artifacts.download_pipeline(args.pipeline, dest, **options)
             else:
-                slug, number = args.job
-                report = await cci.artifacts.download_job(
-                    slug, _job_number(number), args.dest, **options
-                )
+                assert job_number is not None
+                report = await cci.artifacts.download_job(args.job[0], job_number, dest, **options)
     print_report(report, sys.stdout, as_json=args.json)
+    hint = _unauthorized_hint(report)
+    if hint:
+        print(f"aiocircle: {hint}", file=sys.stderr)
     if not report.entries and not report.listing:
         raise _CommandError("no artifacts matched")
     return EXIT_OK if report.ok else EXIT_ERROR
@@ -212,13 +325,9 @@ def _job_number(text: str) -> int:
 
 
 async def _pipelines_list(args: argparse.Namespace) -> int:
-    if args.limit < 1:
-        raise ValueError("--limit must be at least 1")
     async with _client(args) as cci:
         found = await cci.pipelines.list(args.slug, branch=args.branch).collect(args.limit)
-    if not found:
-        if args.json:
-            print("[]")
+    if not found and not args.json:
         raise _CommandError(f"no pipelines for {args.slug}")
     if args.json:
         print(json.dumps([_jsonable(p) for p in found], indent=2))
@@ -250,14 +359,15 @@ async def _report_workflows(args: argparse.Namespace) -> int:
     async with _client(args) as cci:
         rows = workflow_rows(cci, args.slugs, since=args.since, branch=args.branch)
         if args.output:
-            with args.output.open("w", newline="", encoding="utf-8") as out:
+            with replacing(args.output) as out:
                 count = await write(rows, out)
         else:
             count = await write(rows, sys.stdout)
     for failure in rows.failures:
         print(f"aiocircle: {failure.item}: {_one_line(failure.error)}", file=sys.stderr)
     if args.output and not args.json:
-        print(f"{count} rows written to {args.output}", file=sys.stderr)
+        noun = "row" if count == 1 else "rows"
+        print(f"{count} {noun} written to {args.output}", file=sys.stderr)
     return EXIT_OK if rows.ok else EXIT_ERROR
 
 
@@ -279,26 +389,48 @@ _COMMANDS: dict[tuple[str, str | None], _Command] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (see docs/cli.md, "Exit status")."""
     args = _build_parser().parse_args(argv)
-    if importlib.util.find_spec("rich") is None:
-        print(
-            "aiocircle: the command line needs its extra: pip install 'aiocircle[cli]'",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
     command = _COMMANDS[(args.command, getattr(args, "action", None))]
     try:
         return asyncio.run(command(args))
     except KeyboardInterrupt:
         print("aiocircle: interrupted; no partial files were left", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (ValueError, ConfigurationError) as exc:
-        print(f"aiocircle: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_USAGE
-    except (CircleCIError, _CommandError, OSError) as exc:
+    except ConfigurationError as exc:
         print(f"aiocircle: {_one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
+    except ValueError as exc:
+        print(f"aiocircle: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except NotFoundError as exc:
+        print(f"aiocircle: {_one_line(exc)}{_base_url_hint(args)}", file=sys.stderr)
+        return EXIT_ERROR
+    except (CircleCIError, _CommandError) as exc:
+        print(f"aiocircle: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        print(f"aiocircle: {_os_error(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _base_url_hint(args: argparse.Namespace) -> str:
+    """For a 404, a hint when the base URL is not an API v2 root (the usual slip)."""
+    if not hasattr(args, "base_url"):
+        return ""
+    base_url = resolve_base_url(args.base_url)
+    if base_url.rstrip("/").endswith("/api/v2"):
+        return ""
+    return (
+        f" (the base URL {base_url} does not end in /api/v2: --base-url wants the API v2 "
+        "root, e.g. https://circleci.example.com/api/v2)"
+    )
+
+
+def _os_error(exc: OSError) -> str:
+    if exc.strerror and exc.filename:
+        return f"{exc.filename}: {exc.strerror}"
+    return _one_line(exc)
 
 
 def _one_line(exc: BaseException) -> str:

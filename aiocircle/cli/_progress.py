@@ -6,6 +6,7 @@ from types import TracebackType
 
 from rich import filesize
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     Progress,
@@ -99,6 +100,10 @@ class HarvestProgress:
             case FileFailed(item=item, error=error, refused=refused):
                 progress.advance(self._files)
                 verb = "refused" if refused else "failed"
-                progress.console.print(f"[yellow]{verb}[/] {item.artifact.path}: {error}")
+                where = f"{item.project_slug}#{item.job_number} {item.job_name or ''}".rstrip()
+                progress.console.print(
+                    f"[yellow]{verb}[/] {escape(where)}: {escape(item.artifact.path)}: "
+                    f"{escape(error)}"
+                )
             case _:
                 pass

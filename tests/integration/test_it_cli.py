@@ -30,7 +30,15 @@ from aiocircle.report import FIELDS
 from aiocircle.testing import Dataset, FakeCircleCI
 
 MANY = "gh/acme/many"
+EMPTY = "gh/acme/empty"
 WRONG_TOKEN = "wrong-token-3f9a1c"
+
+
+@pytest.fixture(autouse=True)
+def _no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests say what token and base URL they use; the caller's environment does not."""
+    for name in ("CIRCLECI_TOKEN", "CIRCLE_TOKEN", "CIRCLECI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +46,7 @@ def served() -> Iterator[tuple[FakeCircleCI, Seeded]]:
     fake = FakeCircleCI(seed=21, page_size=5)
     seeded = seed_workflow(fake, per_job=4, max_size=3000)
     fake.populate(Dataset(projects=[MANY], pipelines_per_project=12, approval_share=0.5))
+    fake.state.add_project(EMPTY)
     with fake_in_thread(fake):
         yield fake, seeded
 
@@ -65,9 +74,17 @@ def connect(fake: FakeCircleCI, token: str | None = None) -> list[str]:
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
+    """Run the command; an argparse error (SystemExit) counts as its exit status."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def requests_sent(fake: FakeCircleCI) -> int:
+    return sum(fake.stats.counts.values())
 
 
 def assert_one_clean_line(err: str, *secrets: str) -> None:
@@ -226,7 +243,8 @@ def test_download_of_an_unknown_workflow_exits_1(
     assert code == 1
     assert_one_clean_line(err, fake.token)
     assert "404" in err and "Workflow not found" in err
-    assert files_under(tmp_path) == []
+    assert "does not end in" not in err  # the base URL is right: no hint about it
+    assert list(tmp_path.iterdir()) == []  # the folder the run created, left empty, is gone
 
 
 def test_wrong_token_exits_1_with_one_line_and_no_token(
@@ -421,3 +439,265 @@ def test_demo_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert summary["downloaded"] == 3 * 4 and summary["failed"] == summary["refused"] == 0
     assert "entries" not in summary
     assert len(files_under(dest)) == 12 and part_files(dest) == []
+
+
+# --- exit status: one test per documented rule ----------------------------------------------
+
+
+def test_exit_0_pipelines_list_json_with_no_pipelines_prints_an_empty_array(
+    fake: FakeCircleCI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "pipelines", "list", EMPTY, *connect(fake), "--json")
+    assert (code, json.loads(out), err) == (0, [], "")
+
+    code, out, err = run(capsys, "pipelines", "list", EMPTY, *connect(fake))
+    assert code == 1 and out == ""
+    assert_one_clean_line(err)
+    assert f"no pipelines for {EMPTY}" in err
+
+
+def test_exit_1_without_a_token_names_the_option_and_sends_nothing(
+    fake: FakeCircleCI, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for argv in (
+        ("pipelines", "list", MANY),
+        ("workflows", "jobs", "5034460f-c7c4-4c43-9457-de07e2029e7b"),
+        ("artifacts", "download", "--workflow", "x", "--dest", str(tmp_path / "d")),
+    ):
+        code, out, err = run(capsys, *argv, "--base-url", fake.base_url)
+        assert code == 1, err
+        assert_one_clean_line(err)
+        assert "--token" in err and "CIRCLECI_TOKEN" in err and "token=" not in err
+        assert out == ""
+    code, _, err = run(
+        capsys, "pipelines", "list", MANY, "--base-url", fake.base_url, "--token", " "
+    )
+    assert code == 1 and "--token is empty" in err
+    assert requests_sent(fake) == 0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_exit_1_for_an_unusable_base_url_from_the_environment(
+    fake: FakeCircleCI, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CIRCLECI_BASE_URL", "ftp://example.com/api/v2")
+    code, _, err = run(capsys, "pipelines", "list", MANY, "--token", fake.token)
+    assert code == 1
+    assert_one_clean_line(err, fake.token)
+    assert "base_url must be an http(s) URL" in err
+
+
+def test_exit_2_for_a_bad_base_url_or_artifact_host_on_the_command_line(
+    fake: FakeCircleCI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for option, value in (
+        ("--base-url", "circleci.com/api/v2"),
+        ("--base-url", "https://user:pw@circleci.com/api/v2"),
+        ("--artifact-host", "ftp://files.example.com"),
+        ("--artifact-host", "https://"),
+    ):
+        code, _, err = run(capsys, "pipelines", "list", MANY, "--token", fake.token, option, value)
+        assert code == 2, (option, value, err)
+        assert f"argument {option}" in err and "Traceback" not in err
+    assert requests_sent(fake) == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("artifacts", "download", "--workflow", "x", "--concurrency", "0"), "at least 1"),
+        (("pipelines", "list", MANY, "--limit", "0"), "at least 1"),
+        (("pipelines", "list", MANY, "--limit", "many"), "not a whole number"),
+        (("report", "workflows", MANY, "--since", "yesterday"), "not an ISO date"),
+    ],
+)
+def test_exit_2_for_numbers_and_dates_out_of_range(
+    fake: FakeCircleCI,
+    tmp_path: Path,
+    argv: tuple[str, ...],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    extra = ("--dest", str(tmp_path / "d")) if argv[0] == "artifacts" else ()
+    code, _, err = run(capsys, *argv, *extra, *connect(fake))
+    assert code == 2, err
+    assert message in err and "Traceback" not in err
+    assert requests_sent(fake) == 0
+
+
+def test_exit_2_for_a_destination_that_cannot_be_a_folder(
+    fake: FakeCircleCI, seeded: Seeded, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me", encoding="utf-8")
+    cases = {
+        "": "--dest must name a folder",
+        str(a_file): f"--dest {a_file} is a file, not a folder",
+        str(a_file / "sub"): f"{a_file} is a file, not a folder",
+    }
+    for dest, message in cases.items():
+        code, _, err = run(
+            capsys,
+            "artifacts",
+            "download",
+            *connect(fake),
+            "--workflow",
+            seeded.workflow_id,
+            "--dest",
+            dest,
+        )
+        assert code == 2, (dest, err)
+        assert message in err and "Errno" not in err and "Traceback" not in err
+    assert a_file.read_text(encoding="utf-8") == "keep me"
+    assert requests_sent(fake) == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [(("--jobs", "0"), 2), (("--artifacts", "-1"), 2), (("--artifacts", "0"), 1)],
+)
+def test_demo_exit_status_for_its_sizes(
+    argv: tuple[str, ...], code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    got, _, err = run(capsys, "demo", "--json", "--latency", "0", "--jobs", "2", *argv)
+    assert got == code, err
+    if code == 1:
+        assert "no artifacts" in err
+
+
+def test_exit_130_when_interrupted_leaves_no_report_file(
+    fake: FakeCircleCI,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import aiocircle.report
+
+    async def interrupted(rows: Any, out: Any) -> int:
+        out.write("project,partial\n")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(aiocircle.report, "write_csv", interrupted)
+    target = tmp_path / "report.csv"
+    code, _, err = run(
+        capsys,
+        "report",
+        "workflows",
+        MANY,
+        *connect(fake),
+        "--since",
+        "2025-01-01",
+        "--output",
+        str(target),
+    )
+    assert code == 130
+    assert err.strip() == "aiocircle: interrupted; no partial files were left"
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- artifact hosts, hints and messages --------------------------------------------------------
+
+
+def test_artifact_host_given_as_the_url_the_fake_prints(
+    fake: FakeCircleCI, seeded: Seeded, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert fake.artifacts_host.startswith("http://127.0.0.1:")
+    code, out, err = run(
+        capsys,
+        "artifacts",
+        "download",
+        "--base-url",
+        fake.base_url,
+        "--token",
+        fake.token,
+        "--artifact-host",
+        fake.artifacts_host + "/",
+        "--job",
+        SLUG,
+        str(seeded.jobs[0].number),
+        "--dest",
+        str(tmp_path),
+        "--json",
+    )
+    assert code == 0, err
+    assert json.loads(out)["downloaded"] == len(seeded.jobs[0].artifacts)
+    assert fake.leaks == []
+
+
+def test_a_401_from_the_artifacts_host_names_the_job_and_hints_at_artifact_host(
+    fake: FakeCircleCI, seeded: Seeded, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build = seeded.jobs[0]
+    host = fake.artifacts_host.removeprefix("http://")
+    code, out, err = run(
+        capsys,
+        "artifacts",
+        "download",
+        "--base-url",
+        fake.base_url,
+        "--token",
+        fake.token,
+        "--workflow",
+        seeded.workflow_id,
+        "--include",
+        "out/build/*",
+        "--dest",
+        str(tmp_path / "d"),
+    )
+    assert code == 1
+    failures = [line for line in out.splitlines() if line.startswith("  failed: ")]
+    assert len(failures) == len(build.artifacts)
+    assert all(
+        line.startswith(f"  failed: {SLUG}#{build.number} build: out/build/") for line in failures
+    )
+    assert all("401" in line for line in failures)
+    assert_one_clean_line(err, fake.token)
+    assert "--artifact-host" in err and "artifact_hosts" in err and f"--artifact-host {host}" in err
+    assert not (tmp_path / "d").exists()  # created by the run, left empty, removed
+
+
+def test_a_base_url_without_api_v2_gets_a_hint_with_the_404(
+    fake: FakeCircleCI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = fake.base_url.removesuffix("/api/v2")
+    code, _, err = run(capsys, "pipelines", "list", MANY, "--token", fake.token, "--base-url", root)
+    assert code == 1
+    assert_one_clean_line(err, fake.token)
+    assert "404" in err and "does not end in /api/v2" in err
+
+
+def test_base_url_from_the_environment_and_the_option_wins(
+    fake: FakeCircleCI, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CIRCLECI_TOKEN", fake.token)
+    monkeypatch.setenv("CIRCLECI_BASE_URL", fake.base_url)
+    code, out, err = run(capsys, "pipelines", "list", MANY, "--limit", "2")
+    assert code == 0, err
+    assert len(out.splitlines()) == 2
+
+    monkeypatch.setenv("CIRCLECI_BASE_URL", "http://127.0.0.1:9/api/v2")  # nothing listens
+    code, out, err = run(
+        capsys, "pipelines", "list", MANY, "--limit", "2", "--base-url", fake.base_url
+    )
+    assert code == 0, err
+
+
+def test_report_of_one_row_says_row(
+    fake: FakeCircleCI, seeded: Seeded, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "one.csv"
+    code, _, err = run(
+        capsys,
+        "report",
+        "workflows",
+        SLUG,
+        *connect(fake),
+        "--since",
+        "2000-01-01",
+        "--output",
+        str(target),
+    )
+    assert code == 0, err
+    assert err.strip() == f"1 row written to {target}"
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 2
+    assert [p.name for p in tmp_path.iterdir()] == ["one.csv"]
