@@ -701,3 +701,87 @@ def test_report_of_one_row_says_row(
     assert err.strip() == f"1 row written to {target}"
     assert len(target.read_text(encoding="utf-8").splitlines()) == 2
     assert [p.name for p in tmp_path.iterdir()] == ["one.csv"]
+
+
+# --- without the cli extra (rich) ------------------------------------------------------------
+
+_NO_RICH = '''
+import sys
+
+
+class _NoRich:
+    """Make `import rich` fail as it does where the `cli` extra is not installed."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "rich" or name.startswith("rich."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+sys.meta_path.insert(0, _NoRich())
+'''
+
+
+def test_every_command_works_without_rich(
+    fake: FakeCircleCI, seeded: Seeded, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "site"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(_NO_RICH, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CIRCLE", "PYTHON"))}
+    env["PYTHONPATH"] = str(blocker)
+
+    def cli(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "aiocircle", *argv],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    probe = subprocess.run(
+        [sys.executable, "-c", "import rich"], env=env, capture_output=True, text=True, check=False
+    )
+    assert probe.returncode == 1 and "No module named 'rich'" in probe.stderr
+
+    listed = cli("pipelines", "list", MANY, *connect(fake), "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert len(json.loads(listed.stdout)) == 12
+
+    jobs = cli("workflows", "jobs", seeded.workflow_id, *connect(fake))
+    assert jobs.returncode == 0, jobs.stderr
+    assert [line.split()[-1] for line in jobs.stdout.splitlines()] == [
+        "build",
+        "test",
+        "lint",
+        "hold",
+    ]
+
+    report = cli("report", "workflows", SLUG, *connect(fake), "--since", "2000-01-01")
+    assert report.returncode == 0, report.stderr
+    assert report.stdout.splitlines()[0] == ",".join(FIELDS)
+
+    dest = tmp_path / "out"
+    download = cli(
+        "artifacts",
+        "download",
+        "--workflow",
+        seeded.workflow_id,
+        *connect(fake),
+        "--dest",
+        str(dest),
+    )
+    assert download.returncode == 0, download.stderr
+    assert len(files_under(dest)) == seeded.artifact_count
+
+    demo = cli("demo", "--json", "--jobs", "2", "--artifacts", "2", "--latency", "0")
+    assert demo.returncode == 0, demo.stderr
+    assert json.loads(demo.stdout)["downloaded"] == 4
+    for run_ in (listed, jobs, report, download, demo):
+        assert "Traceback" not in run_.stderr and "aiocircle[cli]" not in run_.stderr
