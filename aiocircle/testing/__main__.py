@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import signal
+import sys
 from collections.abc import Sequence
 
 from ._faults import Faults, RateLimit
@@ -29,15 +31,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m aiocircle.testing",
         description="A fake CircleCI API v2 on 127.0.0.1, seeded with deterministic data.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     listen = parser.add_argument_group("listeners")
-    listen.add_argument("--port", type=int, default=0, help="API port (default: any free one)")
-    listen.add_argument("--artifacts-port", type=int, default=0)
-    listen.add_argument("--storage-port", type=int, default=0)
+    listen.add_argument("--port", type=int, default=0, help="API port; 0 picks a free one")
+    listen.add_argument(
+        "--artifacts-port", type=int, default=0, help="artifacts host port; 0 picks a free one"
+    )
+    listen.add_argument("--storage-port", type=int, default=0, help="storage port; 0: a free one")
     listen.add_argument("--token", default="test-token", help="the accepted API token")
 
     data = parser.add_argument_group("data")
-    data.add_argument("--seed", type=int, default=0)
+    data.add_argument("--seed", type=int, default=0, help="same seed, same data")
     data.add_argument(
         "--projects", type=_projects, default=1, help="a count, or slugs separated by commas"
     )
@@ -45,22 +50,28 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     data.add_argument("--workflows", type=int, default=1, help="workflows per pipeline")
     data.add_argument("--jobs", type=int, default=3, help="jobs per workflow")
     data.add_argument("--artifacts", type=int, default=2, help="artifacts per job")
-    data.add_argument("--artifact-size", type=_size_range, default=(0, 4096), help="MIN:MAX bytes")
-    data.add_argument("--failed-share", type=float, default=0.0)
-    data.add_argument("--parallelism", type=int, default=1)
-    data.add_argument("--hostile-paths", action="store_true")
-    data.add_argument("--huge-artifact-size", type=int, default=None)
+    data.add_argument("--artifact-size", type=_size_range, default="0:4096", help="MIN:MAX bytes")
+    data.add_argument("--failed-share", type=float, default=0.0, help="share of failed workflows")
+    data.add_argument("--parallelism", type=int, default=1, help="highest job parallelism")
+    data.add_argument(
+        "--hostile-paths", action="store_true", help="add artifacts with paths like ../escape.txt"
+    )
+    data.add_argument(
+        "--huge-artifact-size", type=int, default=None, help="add one artifact of this many bytes"
+    )
 
     knobs = parser.add_argument_group("knobs")
-    knobs.add_argument("--page-size", type=int, default=20)
+    knobs.add_argument("--page-size", type=int, default=20, help="items per page")
     knobs.add_argument("--latency", type=float, default=0.0, help="seconds per request")
     knobs.add_argument("--jitter", type=float, default=0.0, help="extra random seconds")
     knobs.add_argument("--bandwidth", type=float, default=None, help="bytes/s per download")
     knobs.add_argument("--rate", type=float, default=None, help="requests/s per token")
     knobs.add_argument("--burst", type=int, default=10, help="rate-limit bucket size")
-    knobs.add_argument("--error-rate", type=float, default=0.0)
-    knobs.add_argument("--reset-rate", type=float, default=0.0)
-    knobs.add_argument("--truncate-rate", type=float, default=0.0)
+    knobs.add_argument("--error-rate", type=float, default=0.0, help="share answered 5xx")
+    knobs.add_argument("--reset-rate", type=float, default=0.0, help="share of connections reset")
+    knobs.add_argument(
+        "--truncate-rate", type=float, default=0.0, help="share of downloads cut short"
+    )
     return parser.parse_args(argv)
 
 
@@ -116,8 +127,26 @@ async def serve(fake: FakeCircleCI) -> None:
         print(f"requests served: {sum(fake.stats.counts.values())}", flush=True)
 
 
+_CANNOT_LISTEN = (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    asyncio.run(serve(build(parse_args(argv))))
+    args = parse_args(argv)
+    fake = build(args)
+    try:
+        asyncio.run(serve(fake))
+    except OSError as exc:
+        if exc.errno not in _CANNOT_LISTEN:
+            raise
+        # One clear line, not a traceback: a port given on the command line is usually taken.
+        asked = [str(p) for p in (args.port, args.artifacts_port, args.storage_port) if p]
+        where = f"127.0.0.1 port {' or '.join(asked)}" if asked else "127.0.0.1"
+        print(
+            f"python -m aiocircle.testing: cannot listen on {where}: {exc.strerror or exc} "
+            "(choose another port, or 0 for a free one)",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

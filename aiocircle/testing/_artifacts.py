@@ -195,7 +195,13 @@ class Storage:
     ) -> tuple[web.StreamResponse, str | None]:
         response = web.StreamResponse(status=status, headers=headers)
         response.content_length = end - start
-        await response.prepare(request)
+        try:
+            await response.prepare(request)
+        except ConnectionError:
+            # The client left before the headers went out (say, during the latency wait).
+            # aiohttp's ClientConnectionResetError is a ConnectionError; returning the
+            # response lets aiohttp treat it as a disconnect instead of logging a traceback.
+            return response, None
         if request.method == "HEAD":
             return response, None
         faults = self.knobs.faults

@@ -42,8 +42,13 @@ NOT_RUN = (
 
 
 def _asyncio_runner(config: pytest.Config) -> bool:
-    """Whether pytest-asyncio is installed and not disabled (``-p no:asyncio``)."""
-    return _HAS_PYTEST_ASYNCIO and config.pluginmanager.has_plugin("asyncio")
+    """Whether pytest-asyncio is installed and loaded (not disabled with ``-p no:asyncio``),
+    under whichever name it was loaded."""
+    if not _HAS_PYTEST_ASYNCIO:
+        return False
+    import pytest_asyncio.plugin
+
+    return config.pluginmanager.is_registered(pytest_asyncio.plugin)
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)
