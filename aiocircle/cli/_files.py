@@ -17,7 +17,7 @@ from typing import TextIO
 def destination(text: str) -> Path:
     """An argparse type for ``--dest``: a folder path; ``""`` is refused (it would mean ".")."""
     if not text.strip():
-        raise ValueError("--dest must name a folder (use '.' for the current one)")
+        raise ValueError("must name a folder (use '.' for the current one)")
     return Path(text)
 
 

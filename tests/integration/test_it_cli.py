@@ -531,7 +531,7 @@ def test_exit_2_for_a_destination_that_cannot_be_a_folder(
     a_file = tmp_path / "notes.txt"
     a_file.write_text("keep me", encoding="utf-8")
     cases = {
-        "": "--dest must name a folder",
+        "": "argument --dest: must name a folder",
         str(a_file): f"--dest {a_file} is a file, not a folder",
         str(a_file / "sub"): f"{a_file} is a file, not a folder",
     }
