@@ -3,6 +3,7 @@
 from ._client import CircleCI, __version__
 from ._config import Timeout
 from ._pagination import Page, Paginator
+from ._ratelimit import Budget, earliest_start, parse_budget
 from ._retry import RetryEvent, RetryPolicy
 from ._throttle import Throttle
 from .bulk import (
@@ -51,6 +52,7 @@ __all__ = [
     "Answer",
     "AuthenticationError",
     "BadRequestError",
+    "Budget",
     "Bulk",
     "BulkError",
     "BulkResult",
@@ -92,6 +94,8 @@ __all__ = [
     "WorkflowRow",
     "__version__",
     "default_layout",
+    "earliest_start",
+    "parse_budget",
     "workflow_rows",
     "write_csv",
     "write_jsonl",
