@@ -43,6 +43,7 @@ from .errors import (
     TransportError,
 )
 from .limiter import Answer, Permit, RateLimiter
+from .redis_limiter import RedisRateLimiter
 from .report import WorkflowRow, workflow_rows, write_csv, write_jsonl
 from .transport import AiohttpTransport, Request, Response, Transport
 
@@ -80,6 +81,7 @@ __all__ = [
     "RateLimitError",
     "RateLimiter",
     "RedirectError",
+    "RedisRateLimiter",
     "Request",
     "Response",
     "RetryEvent",
