@@ -19,10 +19,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _loopback import FakeClock
+from _loopback import FakeClock, Reply, scripted_server
 from _redis_server import URL_ENV, ping, redis_server, require
 
-from aiocircle import Answer, ConfigurationError, Permit, RateLimiter, RateLimitError, Throttle
+from aiocircle import (
+    Answer,
+    CircleCI,
+    ConfigurationError,
+    Permit,
+    RateLimiter,
+    RateLimitError,
+    RetryPolicy,
+    Throttle,
+)
 from aiocircle.redis_limiter import RedisRateLimiter
 
 WORKER = Path(__file__).with_name("_redis_worker.py")
@@ -232,11 +241,55 @@ async def test_keys_expire(redis_url: str, prefix: str) -> None:
 async def test_429s_set_a_shared_pace_from_the_answers_seen(limiter: RedisRateLimiter) -> None:
     for _ in range(8):
         await limiter.release(await limiter.acquire(HOST), Answer(status=200))
-    await asyncio.sleep(0.3)  # a measurable span (the rate itself is not asserted)
     await limiter.release(await limiter.acquire(HOST), Answer(status=429, wait=0.0))
     fields = await limiter._redis.hgetall(limiter.keys(HOST)[0])
     assert float(fields[b"p_interval"]) > 0
     assert float(fields[b"p_next"]) == pytest.approx(float(fields[b"reopens_at"]))
+
+
+# -- wired into the client -------------------------------------------------------------
+
+
+async def test_clients_sharing_redis_send_nothing_while_a_429_holds_the_gate(
+    redis_url: str, prefix: str
+) -> None:
+    retry = RetryPolicy(max_wait=30)
+    async with scripted_server() as server:
+        server.queue("/api/v2/me", Reply(status=429, headers={"Retry-After": "600"}))
+        async with (
+            RedisRateLimiter(redis_url, prefix=prefix) as first,
+            RedisRateLimiter(redis_url, prefix=prefix) as second,
+            CircleCI("t0ken", base_url=server.base_url, retry=retry, rate_limiter=first) as a,
+            CircleCI("t0ken", base_url=server.base_url, retry=retry, rate_limiter=second) as b,
+        ):
+            with pytest.raises(RateLimitError):
+                await a.users.me()
+            with pytest.raises(RateLimitError) as caught:
+                await b.users.me()
+        assert server.count("/api/v2/me") == 1  # the second client sent nothing
+    assert "not sent" in str(caught.value) and caught.value.path == "/api/v2/me"
+
+
+async def test_a_budget_announced_to_one_client_holds_back_another(
+    redis_url: str, prefix: str
+) -> None:
+    spent = {"RateLimit-Remaining": "0", "RateLimit-Reset": "300"}
+    retry = RetryPolicy(max_wait=30)
+    async with scripted_server() as server:
+        server.queue(
+            "/api/v2/me", Reply(body={"id": "1", "login": "x", "name": "X"}, headers=spent)
+        )
+        async with (
+            RedisRateLimiter(redis_url, prefix=prefix) as first,
+            RedisRateLimiter(redis_url, prefix=prefix) as second,
+            CircleCI("t0ken", base_url=server.base_url, retry=retry, rate_limiter=first) as a,
+            CircleCI("t0ken", base_url=server.base_url, retry=retry, rate_limiter=second) as b,
+        ):
+            await a.users.me()
+            with pytest.raises(RateLimitError) as caught:
+                await b.users.me()
+        assert server.count("/api/v2/me") == 1
+    assert caught.value.retry_after is not None and 290 < caught.value.retry_after <= 300
 
 
 # -- across OS processes ------------------------------------------------------------------
