@@ -156,6 +156,20 @@ async def test_negative_max_wait_is_refused(limiter: RedisRateLimiter) -> None:
         await limiter.acquire(HOST, max_wait=-1)
 
 
+async def test_a_client_given_by_the_caller_is_used_and_left_open(
+    redis_url: str, prefix: str
+) -> None:
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    async with RedisRateLimiter(client=client, prefix=prefix) as lim:
+        await lim.release(await lim.acquire(HOST), Answer(status=429, wait=300.0))
+        with pytest.raises(RateLimitError):
+            await lim.acquire(HOST, max_wait=1)
+    assert await client.exists(f"{prefix}:{{{HOST}}}:state") == 1  # still open: ours to close
+    await client.aclose()
+
+
 # -- shared state in one process ---------------------------------------------------------
 
 
@@ -360,9 +374,11 @@ async def test_redis_stopped_mid_run_degrades_once_and_calls_keep_working(
     with redis_server() as (url, proc):
         lim = RedisRateLimiter(url, prefix="mid-run", timeout=0.5, clock=clock)
         await lim.release(await lim.acquire(HOST), Answer(status=200))
+        held = await lim.acquire(HOST)
         assert not lim.degraded
         proc.terminate()
         proc.wait(timeout=10)
+        await asyncio.wait_for(lim.release(held, Answer(status=200)), 10)  # no crash, no hang
         for _ in range(5):
             permit = await asyncio.wait_for(lim.acquire(HOST), 10)
             await lim.release(permit, Answer(status=200))
