@@ -172,7 +172,7 @@ class CircleCI:
         """Page through any list by path (``"/context"``), lazily, in its page ``style``.
 
         Items are structured as ``model``, or left as dicts when it is ``None``. ``style``
-        is :data:`PAGE_TOKEN` for most lists; see docs/client.md for the others.
+        is ``TokenPages()`` (``page-token``) for most lists; see docs/client.md for the others.
         """
         if model is None:
             return self._core.paginate(dict[str, Any], path, params=params, style=style)
