@@ -2,7 +2,7 @@
 
 from ._client import CircleCI, __version__
 from ._config import Timeout
-from ._pagination import Page, Paginator
+from ._pagination import OffsetPages, Page, PageStyle, Paginator, TokenPages
 from ._ratelimit import Budget, earliest_start, parse_budget
 from ._retry import RetryEvent, RetryPolicy
 from ._throttle import Throttle
@@ -72,7 +72,9 @@ __all__ = [
     "ListingFailure",
     "MergedStream",
     "NotFoundError",
+    "OffsetPages",
     "Page",
+    "PageStyle",
     "PaginationError",
     "Paginator",
     "PermissionDeniedError",
@@ -90,6 +92,7 @@ __all__ = [
     "Success",
     "Throttle",
     "Timeout",
+    "TokenPages",
     "Transport",
     "TransportError",
     "WorkflowRecord",

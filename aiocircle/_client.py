@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import aiohttp
 from yarl import URL
@@ -18,6 +18,7 @@ from ._config import (
     resolve_token,
 )
 from ._core import Core, Params
+from ._pagination import PAGE_TOKEN, PageStyle, Paginator
 from ._retry import RetryPolicy
 from ._throttle import Throttle
 from .bulk import Bulk
@@ -27,6 +28,8 @@ from .resources import Artifacts, Jobs, Pipelines, Projects, Users, Workflows
 from .transport import AiohttpTransport, Transport
 
 __version__ = "0.1.0"
+
+T = TypeVar("T")
 
 # Artifact downloads share the connection pool with API calls but have their own
 # concurrency (``concurrency=`` of the download methods): these extra connections keep
@@ -147,6 +150,33 @@ class CircleCI:
         if not response.body.strip():
             return None
         return self._core.decode(response, method, path)
+
+    @overload
+    def paginate(
+        self, path: str, *, params: Params | None = ..., model: None = ..., style: PageStyle = ...
+    ) -> Paginator[dict[str, Any]]: ...
+
+    @overload
+    def paginate(
+        self, path: str, *, params: Params | None = ..., model: type[T], style: PageStyle = ...
+    ) -> Paginator[T]: ...
+
+    def paginate(
+        self,
+        path: str,
+        *,
+        params: Params | None = None,
+        model: type[T] | None = None,
+        style: PageStyle = PAGE_TOKEN,
+    ) -> Paginator[T] | Paginator[dict[str, Any]]:
+        """Page through any list by path (``"/context"``), lazily, in its page ``style``.
+
+        Items are structured as ``model``, or left as dicts when it is ``None``. ``style``
+        is ``TokenPages()`` (``page-token``) for most lists; see docs/client.md for the others.
+        """
+        if model is None:
+            return self._core.paginate(dict[str, Any], path, params=params, style=style)
+        return self._core.paginate(model, path, params=params, style=style)
 
     async def close(self) -> None:
         """Close the client (and its session, if it owns it). Later requests raise."""

@@ -25,7 +25,7 @@ from yarl import URL
 from ._clock import Clock
 from ._config import Secret, Timeout
 from ._converter import structure
-from ._pagination import Page, Paginator
+from ._pagination import PAGE_TOKEN, PageStyle, Paginator
 from ._retry import RetryEvent, RetryPolicy, retry_delay
 from ._sansio import decode_json, error_from_response, parse_retry_after
 from .errors import (
@@ -446,22 +446,26 @@ class Core:
         data = await self.json(method, path, params=params, json=json, idempotent=idempotent)
         return self._structure(data, cls, method, path)
 
-    def paginate(self, cls: type[T], path: str, *, params: Params | None = None) -> Paginator[T]:
-        """A lazy paginator over ``GET path``, following ``next_page_token``."""
+    def paginate(
+        self,
+        cls: type[T],
+        path: str,
+        *,
+        params: Params | None = None,
+        style: PageStyle = PAGE_TOKEN,
+    ) -> Paginator[T]:
+        """A lazy paginator over ``GET path`` in the list's page ``style``."""
 
-        async def fetch_page(token: str | None) -> Page[T]:
-            query = [*_query(params), ("page-token", token)]
-            data = await self.json("GET", path, params=query)
-            if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-                raise DecodeError("GET", self.url(path).path, "expected {items, next_page_token}")
-            next_token = data.get("next_page_token")
-            if next_token is not None and not isinstance(next_token, str):
-                kind = type(next_token).__name__
-                raise DecodeError("GET", self.url(path).path, f"next_page_token is a {kind}")
-            items = [self._structure(item, cls, "GET", path) for item in data["items"]]
-            return Page(items, next_token or None)
+        async def fetch(page: Mapping[str, Any]) -> Any:
+            # The list's own parameters first (repeated keys kept), then the page's cursor.
+            return await self.json("GET", path, params=[*_query(params), *_query(page)])
 
-        return Paginator(fetch_page)
+        return Paginator(
+            fetch,
+            lambda item: self._structure(item, cls, "GET", path),
+            style=style,
+            where=f"GET {self.url(path).path}",
+        )
 
     def _structure(self, data: Any, cls: type[T], method: str, path: str) -> T:
         try:

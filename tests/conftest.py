@@ -1,4 +1,8 @@
-"""Shared fixtures: a mocked CircleCI API (aioresponses) and a client pointed at it."""
+"""Shared fixtures: a mocked CircleCI API (aioresponses) and a client pointed at it.
+
+The session also records which `@operation` methods the tests call, for
+`python -m aiocircle.testing coverage` (see aiocircle/testing/_coverage.py).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,23 @@ from bodies import BASE, TOKEN
 from yarl import URL
 
 from aiocircle import CircleCI, RetryPolicy
+from aiocircle.testing import _coverage
+
+_CALLED: set[str] = set()
+_UNDO: list[Any] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _UNDO.append(_coverage.instrument(_CALLED))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Only a run that collected tests speaks for them (not `--collect-only` or `-k nothing`).
+    cache = getattr(session.config, "cache", None)
+    if cache is not None and session.testscollected and not session.config.option.collectonly:
+        cache.set(_coverage.CACHE_KEY, sorted(_CALLED))
+    while _UNDO:
+        _UNDO.pop()()
 
 
 class SentRequest(NamedTuple):

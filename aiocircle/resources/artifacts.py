@@ -13,6 +13,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
+from .._operations import operation
 from .._pagination import Paginator
 from .._slug import encode_segment, encode_slug, job_number
 from ..download import DownloadReport, Filter, Harvest, JobArtifact, Layout
@@ -31,6 +32,9 @@ _V1_VCS = {"gh": "github", "github": "github", "bb": "bitbucket", "bitbucket": "
 
 
 class Artifacts(Resource):
+    @operation(
+        "getJobArtifacts", "GET", "/project/{project-slug}/{job-number}/artifacts", paginated=True
+    )
     def list(self, slug: str, number: int) -> Paginator[Artifact]:
         """A job's artifacts. ``GET /project/{project-slug}/{job-number}/artifacts``"""
         path = f"/project/{encode_slug(slug)}/{job_number(number)}/artifacts"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._operations import operation
 from .._pagination import Paginator
 from .._slug import encode_segment, encode_slug, job_number
 from ..models import Pipeline, PipelineConfig, PipelineCreation, Workflow
@@ -11,32 +12,41 @@ from ._base import Resource
 
 
 class Pipelines(Resource):
+    @operation("listPipelinesForProject", "GET", "/project/{project-slug}/pipeline", paginated=True)
     def list(self, slug: str, *, branch: str | None = None) -> Paginator[Pipeline]:
         """A project's pipelines, newest first. ``GET /project/{project-slug}/pipeline``"""
         path = f"/project/{encode_slug(slug)}/pipeline"
         return self._core.paginate(Pipeline, path, params={"branch": branch})
 
+    @operation("listMyPipelines", "GET", "/project/{project-slug}/pipeline/mine", paginated=True)
     def mine(self, slug: str) -> Paginator[Pipeline]:
         """Pipelines the token's user triggered. ``GET /project/{project-slug}/pipeline/mine``"""
         return self._core.paginate(Pipeline, f"/project/{encode_slug(slug)}/pipeline/mine")
 
+    @operation("getPipelineById", "GET", "/pipeline/{pipeline-id}")
     async def get(self, pipeline_id: str) -> Pipeline:
         """A pipeline by id. ``GET /pipeline/{pipeline-id}``"""
         return await self._core.model(Pipeline, "GET", self._path(pipeline_id))
 
+    @operation("getPipelineByNumber", "GET", "/project/{project-slug}/pipeline/{pipeline-number}")
     async def get_by_number(self, slug: str, number: int) -> Pipeline:
         """A pipeline by its number. ``GET /project/{project-slug}/pipeline/{pipeline-number}``"""
         path = f"/project/{encode_slug(slug)}/pipeline/{job_number(number, 'pipeline number')}"
         return await self._core.model(Pipeline, "GET", path)
 
+    @operation("getPipelineConfigById", "GET", "/pipeline/{pipeline-id}/config")
     async def config(self, pipeline_id: str) -> PipelineConfig:
         """Source and compiled configuration. ``GET /pipeline/{pipeline-id}/config``"""
         return await self._core.model(PipelineConfig, "GET", f"{self._path(pipeline_id)}/config")
 
+    @operation(
+        "listWorkflowsByPipelineId", "GET", "/pipeline/{pipeline-id}/workflow", paginated=True
+    )
     def workflows(self, pipeline_id: str) -> Paginator[Workflow]:
         """A pipeline's workflows. ``GET /pipeline/{pipeline-id}/workflow``"""
         return self._core.paginate(Workflow, f"{self._path(pipeline_id)}/workflow")
 
+    @operation("triggerPipeline", "POST", "/project/{project-slug}/pipeline", idempotent=False)
     async def trigger(
         self,
         slug: str,

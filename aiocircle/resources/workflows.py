@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .._operations import operation
 from .._pagination import Paginator
 from .._slug import encode_segment
 from ..models import MessageResponse, RerunResponse, Workflow, WorkflowJob
@@ -12,14 +13,17 @@ from ._base import Resource
 
 
 class Workflows(Resource):
+    @operation("getWorkflowById", "GET", "/workflow/{id}")
     async def get(self, workflow_id: str) -> Workflow:
         """A workflow. ``GET /workflow/{id}``"""
         return await self._core.model(Workflow, "GET", self._path(workflow_id))
 
+    @operation("listWorkflowJobs", "GET", "/workflow/{id}/job", paginated=True)
     def jobs(self, workflow_id: str) -> Paginator[WorkflowJob]:
         """A workflow's jobs, approval jobs included. ``GET /workflow/{id}/job``"""
         return self._core.paginate(WorkflowJob, f"{self._path(workflow_id)}/job")
 
+    @operation("cancelWorkflow", "POST", "/workflow/{id}/cancel", idempotent=True)
     async def cancel(self, workflow_id: str) -> MessageResponse:
         """Cancel a running workflow. ``POST /workflow/{id}/cancel``
 
@@ -28,6 +32,7 @@ class Workflows(Resource):
         path = f"{self._path(workflow_id)}/cancel"
         return await self._core.model(MessageResponse, "POST", path, idempotent=True)
 
+    @operation("rerunWorkflow", "POST", "/workflow/{id}/rerun", idempotent=False)
     async def rerun(
         self,
         workflow_id: str,
@@ -57,6 +62,12 @@ class Workflows(Resource):
         path = f"{self._path(workflow_id)}/rerun"
         return await self._core.model(RerunResponse, "POST", path, json=body, idempotent=False)
 
+    @operation(
+        "approvePendingApprovalJobById",
+        "POST",
+        "/workflow/{id}/approve/{approval_request_id}",
+        idempotent=True,
+    )
     async def approve(self, workflow_id: str, approval_request_id: str) -> MessageResponse:
         """Approve a pending approval job. ``POST /workflow/{id}/approve/{approval_request_id}``"""
         request_id = encode_segment(approval_request_id, "approval_request_id")

@@ -1,6 +1,8 @@
 """`python -m aiocircle.testing`: run the fake CircleCI as a process until interrupted.
 
 It prints the base URL and token first, one `name: value` per line, for scripts to read.
+`python -m aiocircle.testing coverage` prints the operation coverage table instead
+(see `_coverage.py`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from . import _coverage as coverage
 from ._faults import Faults, RateLimit
 from ._populate import Dataset
 from ._server import FakeCircleCI
@@ -131,6 +134,9 @@ _CANNOT_LISTEN = (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["coverage"]:
+        raise SystemExit(coverage.main(argv[1:]))
     args = parse_args(argv)
     fake = build(args)
     try:

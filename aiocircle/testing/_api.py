@@ -11,7 +11,7 @@ import binascii
 import bisect
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 from aiohttp import web
@@ -32,6 +32,9 @@ from ._state import (
     User,
     Workflow,
 )
+
+if TYPE_CHECKING:
+    from ._tagapi import TagApi
 
 V2 = "/api/v2"
 V1 = "/api/v1.1"
@@ -132,15 +135,28 @@ def decode_page_token(token: str, kind: str) -> int:
 class Api:
     """Handlers over a `State`; `resolve` maps a raw path to a handler and its parameters."""
 
-    def __init__(self, state: State, knobs: Knobs, artifacts_host: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        state: State,
+        knobs: Knobs,
+        artifacts_host: Callable[[], str],
+        tags: Sequence[type[TagApi]] = (),
+    ) -> None:
         self.state = state
         self.knobs = knobs
         self._artifacts_host = artifacts_host
         self._routers: dict[str, Router[Handler]] = {V2: Router(), V1: Router()}
-        for spec in ROUTES:
-            handler: Handler = getattr(self, spec.handler)
-            route = compile_route(spec.method, spec.template, handler, spec.name)
-            self._routers[spec.prefix].add(route)
+        served: set[str] = set()
+        owners: list[tuple[object, Sequence[RouteSpec]]] = [(self, ROUTES)]
+        owners += [(tag, tag.ROUTES) for tag in (kind(self) for kind in tags)]
+        for owner, specs in owners:
+            for spec in specs:
+                if spec.name in served:
+                    raise ValueError(f"two handlers for {spec.name}")
+                served.add(spec.name)
+                handler: Handler = getattr(owner, spec.handler)
+                route = compile_route(spec.method, spec.template, handler, spec.name)
+                self._routers[spec.prefix].add(route)
 
     @property
     def routes(self) -> list[Route[Handler]]:
@@ -152,6 +168,17 @@ class Api:
             if raw_path.startswith(prefix) and raw_path[len(prefix) : len(prefix) + 1] == "/":
                 return router.resolve(method, split_path(raw_path[len(prefix) :]))
         return 404
+
+    # --- for tag modules (see `_tagapi.TagApi`) ----------------------------------------------
+
+    def project_of(self, call: Call) -> Project:
+        return self._project(call)
+
+    async def body_of(self, call: Call) -> dict[str, Any]:
+        return await self._body(call)
+
+    def page_of(self, call: Call, items: Sequence[T], encode: Callable[[T], bytes]) -> web.Response:
+        return self._page(call, items, encode)
 
     # --- helpers ------------------------------------------------------------------------------
 

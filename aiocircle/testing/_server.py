@@ -38,6 +38,7 @@ from ._faults import (
 from ._http import HttpError, drop_connection, error_response, presented_token
 from ._observe import LeakRecord, RequestRecord, Stats, scrub
 from ._populate import Dataset
+from ._registry import TAG_APIS
 from ._routing import Match
 from ._state import Artifact, Conflict, NotFound, State
 
@@ -98,7 +99,7 @@ class FakeCircleCI:
         self.failures = FailQueue()
         self._limiter = RateLimiter()
         self._chaos = Chaos(seed)
-        self._api = Api(self.state, self.knobs, lambda: self.artifacts_host)
+        self._api = Api(self.state, self.knobs, lambda: self.artifacts_host, TAG_APIS)
         self._storage = Storage(self.state, self.knobs, self._chaos)
         self._artifacts = ArtifactsHost(self.state, self.presigned_url)
         self._ports = {"api": port, "artifacts": artifacts_port, "storage": storage_port}

@@ -11,9 +11,9 @@ import base64
 import hashlib
 import random
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
@@ -51,6 +51,9 @@ def _forget_json(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> 
 
 def _cache() -> Any:
     return attrs.field(default=None, init=False, repr=False)
+
+
+P = TypeVar("P")
 
 
 class NotFound(LookupError):
@@ -318,7 +321,19 @@ class State:
         self.workflows: dict[str, Workflow] = {}
         self.jobs: dict[str, Job] = {}
         self.blobs: dict[str, Artifact] = {}
+        self._parts: dict[Callable[[State], Any], Any] = {}
         self.me = self.add_user("octocat", name="Octo Cat", token=token)
+
+    def part(self, kind: Callable[[State], P]) -> P:
+        """The state container of one tag module (e.g. contexts), made on first use.
+
+        A tag module keeps its entities in its own class, built as ``kind(state)`` so it can
+        draw ids, the clock and users from here; tests seed it through the same call.
+        """
+        found = self._parts.get(kind)
+        if found is None:
+            found = self._parts[kind] = kind(self)
+        return found
 
     # --- ids, clock ---------------------------------------------------------------------------
 

@@ -1,0 +1,10 @@
+"""The tag modules whose routes the fake serves beside the core ones in ``_api.ROUTES``.
+
+One line per tag module, sorted; each is a :class:`TagApi` subclass.
+"""
+
+from __future__ import annotations
+
+from ._tagapi import TagApi
+
+TAG_APIS: tuple[type[TagApi], ...] = ()

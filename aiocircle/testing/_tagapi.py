@@ -1,0 +1,68 @@
+"""The base of a tag module's handlers: how one spec tag adds routes and state to the fake.
+
+A tag module (``_api_contexts.py``, say) subclasses :class:`TagApi`, lists its ``ROUTES``
+with the spec's templates, writes one handler per route, keeps its entities in its own state
+class (reached with :meth:`TagApi.part`), and is named once in ``_registry.TAG_APIS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from aiohttp import web
+
+from ._api import Call, RouteSpec
+from ._faults import Knobs
+from ._state import Project, State
+
+if TYPE_CHECKING:
+    from ._api import Api
+
+T = TypeVar("T")
+P = TypeVar("P")
+
+
+class TagApi:
+    """Handlers of one spec tag; ``ROUTES`` name handler methods of the subclass.
+
+    ::
+
+        class ContextsApi(TagApi):
+            ROUTES = (RouteSpec(V2, "GET", "/context/{context_id}", "get_context"),)
+
+            async def get_context(self, call: Call) -> web.Response:
+                found = self.part(Contexts).get(call.params["context_id"])
+                ...
+    """
+
+    ROUTES: ClassVar[tuple[RouteSpec, ...]] = ()
+
+    def __init__(self, api: Api) -> None:
+        self._api = api
+
+    @property
+    def state(self) -> State:
+        """The fake's shared state (users, projects, pipelines, ...)."""
+        return self._api.state
+
+    @property
+    def knobs(self) -> Knobs:
+        return self._api.knobs
+
+    def part(self, kind: Callable[[State], P]) -> P:
+        """This tag's own state container (see :meth:`State.part`)."""
+        return self._api.state.part(kind)
+
+    def project(self, call: Call) -> Project:
+        """The project named by ``{project-slug}``, or 404 as CircleCI answers it."""
+        return self._api.project_of(call)
+
+    async def body(self, call: Call) -> dict[str, Any]:
+        """The request's JSON object body (``{}`` when empty), or 400."""
+        return await self._api.body_of(call)
+
+    def page(self, call: Call, items: Sequence[T], encode: Callable[[T], bytes]) -> web.Response:
+        """A ``{items, next_page_token}`` page of ``items`` for the ``page-token`` asked for,
+        ``knobs.page_size`` long."""
+        return self._api.page_of(call, items, encode)

@@ -1,0 +1,136 @@
+"""The registry of conformance cases and the spec schemas their answers are checked against.
+
+A case is an async function that calls one route of the fake and returns its answers
+(status, decoded body); `test_fake_conformance.py` validates every answer against the
+operation's documented 2xx schema. Core routes have their cases in that test module; a tag
+module puts its cases in `tests/testing/cases_<tag>.py`, which is imported automatically:
+
+    from conformance import Answers, case, pages
+
+    @case("GET /context/{context_id}")
+    async def _context(api: Api) -> Answers:
+        return [await api.call("GET", f"/context/{context.id}")]
+
+Pass `schema=` (and `status=`) for an operation that openapi.json does not describe, such
+as those only in CircleCI's live list of August 2026.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+from fake_api import Api
+
+import aiocircle.testing.spec
+
+SPEC_PATH = Path(aiocircle.testing.spec.__file__).with_name("openapi.json")
+
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+_SCHEMA_ONE = ("items", "not", "additionalProperties")
+_DROPPED = ("example", "examples", "nullable", "description", "title", "readOnly", "writeOnly")
+
+Answers = list[tuple[int, Any]]
+CaseFunction = Callable[[Api], Awaitable[Answers]]
+
+
+@attrs.frozen
+class Case:
+    """A case and, for an operation openapi.json lacks, the answer it must give."""
+
+    run: CaseFunction
+    status: int | None = None
+    schema: Any = None
+
+
+CASES: dict[str, Case] = {}
+
+
+@functools.cache
+def spec() -> dict[str, Any]:
+    return json.loads(SPEC_PATH.read_text())  # type: ignore[no-any-return]
+
+
+def to_json_schema(node: Any) -> Any:
+    """An OpenAPI 3.0 schema as JSON Schema: `$ref` inlined, `nullable` / `x-nullable`
+    as a null alternative, objects closed to undeclared properties."""
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        target: Any = spec()
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        return to_json_schema(target)
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _DROPPED or key.startswith("x-"):
+            continue
+        if key == "properties":
+            out[key] = {name: to_json_schema(sub) for name, sub in value.items()}
+        elif key in _SCHEMA_LISTS:
+            out[key] = [to_json_schema(sub) for sub in value]
+        elif key in _SCHEMA_ONE and isinstance(value, dict):
+            out[key] = to_json_schema(value)
+        else:
+            out[key] = value
+    if "properties" in out and "additionalProperties" not in out:
+        out["additionalProperties"] = False
+    if node.get("nullable") or node.get("x-nullable"):
+        out = {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+def success(method: str, template: str) -> dict[int, Any]:
+    """The documented 2xx statuses of an operation, each with its JSON Schema."""
+    responses = spec()["paths"][template][method.lower()]["responses"]
+    codes = [code for code in responses if code.startswith("2")]
+    assert codes, (method, template)
+    return {
+        int(code): to_json_schema(responses[code]["content"]["application/json"]["schema"])
+        for code in codes
+    }
+
+
+def case(
+    name: str, *, status: int | None = None, schema: Any = None
+) -> Callable[[CaseFunction], CaseFunction]:
+    """Register the conformance case of route `name` (`"GET /context/{context_id}"`)."""
+
+    def register(function: CaseFunction) -> CaseFunction:
+        assert name not in CASES, f"two conformance cases for {name}"
+        CASES[name] = Case(function, status, schema)
+        return function
+
+    return register
+
+
+def load_tag_cases() -> None:
+    """Import every `cases_<tag>.py` beside this module, registering its cases."""
+    for path in sorted(Path(__file__).parent.glob("cases_*.py")):
+        importlib.import_module(path.stem)
+
+
+def projects(api: Api) -> list[Any]:
+    return list(api.fake.state.projects.values())
+
+
+def first(api: Api) -> Any:
+    return projects(api)[0]
+
+
+async def pages(api: Api, path: str, **params: str) -> Answers:
+    """Every page of a list, each answer separately."""
+    answers: Answers = []
+    token: str | None = None
+    while True:
+        extra = dict(params, **({"page-token": token} if token else {}))
+        status, body = await api.call("GET", path, **extra)
+        answers.append((status, body))
+        token = body.get("next_page_token") if status == 200 else None
+        if token is None:
+            return answers
