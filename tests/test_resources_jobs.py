@@ -24,13 +24,13 @@ from bodies import (
 from aiocircle import CircleCI
 from aiocircle.models import (
     Artifact,
-    Context,
     Executor,
+    JobContext,
     JobDetails,
+    JobOrganization,
     JobProject,
     JobStatus,
     LatestWorkflow,
-    Organization,
     ParallelRun,
     PipelineRef,
     TestResult,
@@ -61,7 +61,7 @@ async def test_get_returns_typed_job_details(cci: CircleCI, mock_api: aiorespons
             name="api-preview-docs",
             external_url="https://github.com/CircleCI-Public/api-preview-docs",
         ),
-        organization=Organization(name="CircleCI-Public"),
+        organization=JobOrganization(name="CircleCI-Public"),
         pipeline=PipelineRef(id=PIPELINE_ID),
         latest_workflow=LatestWorkflow(id=WORKFLOW_ID, name="build-and-test"),
         executor=Executor(resource_class="medium", type="docker"),
@@ -76,7 +76,7 @@ async def test_get_returns_typed_job_details(cci: CircleCI, mock_api: aiorespons
             ParallelRun(index=1, status="success"),
         ],
         messages=[],
-        contexts=[Context(name="aws-deploy")],
+        contexts=[JobContext(name="aws-deploy")],
     )
     assert job.status is JobStatus.SUCCESS
     assert job.raw == JOB_DETAILS

@@ -49,12 +49,16 @@ class JobMessage(Model):
 
 
 @attrs.frozen(kw_only=True)
-class Context(Model):
+class JobContext(Model):
+    """A context a job used (`JobDetails.contexts`); `cci.contexts` has the full `Context`."""
+
     name: str
 
 
 @attrs.frozen(kw_only=True)
-class Organization(Model):
+class JobOrganization(Model):
+    """The organization of a job's project (`JobDetails.organization`)."""
+
     name: str
 
 
@@ -67,7 +71,7 @@ class JobDetails(Model):
     status: JobStatus | str
     web_url: str
     project: JobProject
-    organization: Organization
+    organization: JobOrganization
     pipeline: PipelineRef
     latest_workflow: LatestWorkflow
     executor: Executor
@@ -79,7 +83,7 @@ class JobDetails(Model):
     duration: int | None = None
     parallel_runs: list[ParallelRun] = attrs.field(factory=list)
     messages: list[JobMessage] = attrs.field(factory=list)
-    contexts: list[Context] = attrs.field(factory=list)
+    contexts: list[JobContext] = attrs.field(factory=list)
 
 
 @attrs.frozen(kw_only=True)
