@@ -39,7 +39,7 @@ from aiocircle.models import (
     Workflow,
     WorkflowJob,
 )
-from aiocircle.testing.spec import openapi
+from aiocircle.testing.spec import json_schema, openapi
 
 # Each response the client structures: where the spec describes it, and the type it becomes.
 # "operationId" is the operation's success body, "operationId#/pointer" a part of it (the items
@@ -160,31 +160,6 @@ def _concrete(schema: Any) -> dict[str, Any]:
     return schema
 
 
-def to_json_schema(node: Any) -> Any:
-    """An OpenAPI 3.0 schema as JSON Schema 2020-12: ``$ref`` inlined, ``nullable`` and
-    ``x-nullable`` turned into a ``null`` alternative."""
-    if isinstance(node, list):
-        return [to_json_schema(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    node = _deref(node)
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key.startswith("x-") or key in ("nullable", "example"):
-            continue
-        if key == "properties":
-            out[key] = {name: to_json_schema(sub) for name, sub in value.items()}
-        else:
-            out[key] = to_json_schema(value)
-    if "properties" not in node and any(key in node for key in ("allOf", "anyOf", "oneOf")):
-        # Beside alternatives, `additionalProperties: false` would forbid every property they
-        # declare (update_env_var); the spec's authors mean each alternative is closed.
-        out.pop("additionalProperties", None)
-    if _nullable(node):
-        out = {"anyOf": [out, {"type": "null"}]}
-    return out
-
-
 _RFC3339 = re.compile(
     r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", flags=re.ASCII | re.IGNORECASE
 )
@@ -195,7 +170,7 @@ FORMATS.checks("date-time")(
 
 
 def _validator(schema: Any) -> jsonschema.Draft202012Validator:
-    converted = to_json_schema(schema)
+    converted = json_schema(schema)
     jsonschema.Draft202012Validator.check_schema(converted)
     return jsonschema.Draft202012Validator(converted, format_checker=FORMATS)
 

@@ -17,9 +17,7 @@ as those only in CircleCI's live list of August 2026.
 
 from __future__ import annotations
 
-import functools
 import importlib
-import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -31,9 +29,6 @@ import aiocircle.testing.spec
 
 SPEC_PATH = Path(aiocircle.testing.spec.__file__).with_name("openapi.json")
 
-_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
-_SCHEMA_ONE = ("items", "not", "additionalProperties")
-_DROPPED = ("example", "examples", "nullable", "description", "title", "readOnly", "writeOnly")
 
 Answers = list[tuple[int, Any]]
 CaseFunction = Callable[[Api], Awaitable[Answers]]
@@ -51,38 +46,13 @@ class Case:
 CASES: dict[str, Case] = {}
 
 
-@functools.cache
 def spec() -> dict[str, Any]:
-    return json.loads(SPEC_PATH.read_text())  # type: ignore[no-any-return]
+    return aiocircle.testing.spec.openapi()
 
 
 def to_json_schema(node: Any) -> Any:
-    """An OpenAPI 3.0 schema as JSON Schema: `$ref` inlined, `nullable` / `x-nullable`
-    as a null alternative, objects closed to undeclared properties."""
-    if not isinstance(node, dict):
-        return node
-    if "$ref" in node:
-        target: Any = spec()
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        return to_json_schema(target)
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key in _DROPPED or key.startswith("x-"):
-            continue
-        if key == "properties":
-            out[key] = {name: to_json_schema(sub) for name, sub in value.items()}
-        elif key in _SCHEMA_LISTS:
-            out[key] = [to_json_schema(sub) for sub in value]
-        elif key in _SCHEMA_ONE and isinstance(value, dict):
-            out[key] = to_json_schema(value)
-        else:
-            out[key] = value
-    if "properties" in out and "additionalProperties" not in out:
-        out["additionalProperties"] = False
-    if node.get("nullable") or node.get("x-nullable"):
-        out = {"anyOf": [out, {"type": "null"}]}
-    return out
+    """An OpenAPI 3.0 schema as JSON Schema, objects closed to undeclared properties."""
+    return aiocircle.testing.spec.json_schema(node, closed=True)
 
 
 def success(method: str, template: str) -> dict[int, Any]:
