@@ -104,6 +104,24 @@ def _ci_headers(headers: Mapping[str, str]) -> CIMultiDictProxy[str]:
     return CIMultiDictProxy(CIMultiDict(headers))
 
 
+@attrs.frozen
+class _Buffered:
+    """A response whose body was read while its attempt held the limiter's slot."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    async def read(self, limit: int | None = None) -> bytes:
+        return self.body if limit is None else self.body[:limit]
+
+    async def iter_chunks(self) -> AsyncIterator[bytes]:
+        yield self.body
+
+    async def close(self) -> None:
+        pass
+
+
 class Download:
     """An open download answer (after redirects): its status, headers and body.
 
@@ -216,7 +234,9 @@ class Core:
     async def _attempt(self, request: Request, *, attempt: int = 1) -> Response:
         """Send one attempt: wait for the limiter, send, report the answer to the limiter.
 
-        Returns the open response, whatever its status; the caller reads and closes it.
+        Returns the response, whatever its status: read in full while the slot is held, or,
+        for a streaming download, open once its headers have come (the caller reads and
+        closes it).
         A 429 closes its host's gate for its ``Retry-After`` (or, without one, for this
         attempt's backoff ceiling) whether or not the request will be retried.
         """
@@ -242,7 +262,12 @@ class Core:
                 if wait is None:
                     wait = self.retry.backoff_ceiling(attempt)
             answer = Answer(status=response.status, wait=wait, headers=response.headers)
-            return response
+            if request.streaming:
+                return response  # the body streams outside the slot, under the caller's bound
+            try:
+                return _Buffered(response.status, response.headers, await response.read())
+            finally:
+                await response.close()
         finally:
             await self.limiter.release(permit, answer)
 

@@ -40,8 +40,11 @@ class Request:
 class Response(Protocol):
     """An open response: read its body once, in one of two ways, then close it."""
 
-    status: int
-    headers: Mapping[str, str]
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
 
     async def read(self, limit: int | None = None) -> bytes:
         """The body (at most ``limit`` bytes when given)."""
