@@ -24,7 +24,7 @@ from ._throttle import Throttle
 from .bulk import Bulk
 from .errors import ConfigurationError
 from .limiter import RateLimiter
-from .resources import Artifacts, Jobs, Pipelines, Projects, Users, Workflows
+from .resources import Artifacts, Jobs, Oidc, Pipelines, Policies, Projects, Users, Workflows
 from .transport import AiohttpTransport, Transport
 
 __version__ = "0.1.0"
@@ -118,6 +118,8 @@ class CircleCI:
         self.workflows = Workflows(self._core)
         self.jobs = Jobs(self._core)
         self.artifacts = Artifacts(self._core)
+        self.policies = Policies(self._core)
+        self.oidc = Oidc(self._core)
         self.bulk = Bulk(self)
 
     @property

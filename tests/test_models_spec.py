@@ -23,8 +23,13 @@ from aiocircle import models
 from aiocircle._converter import JSON_KEY, structure
 from aiocircle.models import (
     Artifact,
+    BundleDiff,
     CheckoutKey,
+    ClaimResponse,
     Collaboration,
+    Decision,
+    DecisionLog,
+    DecisionSettings,
     EnvVar,
     JobDetails,
     MessageResponse,
@@ -32,6 +37,7 @@ from aiocircle.models import (
     Pipeline,
     PipelineConfig,
     PipelineCreation,
+    Policy,
     Project,
     RerunResponse,
     TestResult,
@@ -73,6 +79,22 @@ SCHEMAS: dict[str, Any] = {
     "cancelJobByJobNumber": MessageResponse,
     "getTests#/properties/items/items": TestResult,
     "getJobArtifacts#/properties/items/items": Artifact,
+    "GetDecisionLogs": list[DecisionLog],
+    "MakeDecision": Decision,
+    "GetDecisionSettings": DecisionSettings,
+    "SetDecisionSettings": DecisionSettings,
+    "GetDecisionLog": DecisionLog,
+    "GetDecisionLogPolicyBundle#/additionalProperties/items": Policy,
+    "GetPolicyBundle#/additionalProperties/items": Policy,
+    # CreatePolicyBundle answers BundleDiff with 200 (dry run) and 201: one schema, two codes.
+    "#/components/schemas/BundleDiff": BundleDiff,
+    "GetPolicyDocument": Policy,
+    "GetOrgClaims": ClaimResponse,
+    "PatchOrgClaims": ClaimResponse,
+    "DeleteOrgClaims": ClaimResponse,
+    "GetProjectClaims": ClaimResponse,
+    "PatchProjectClaims": ClaimResponse,
+    "DeleteProjectClaims": ClaimResponse,
 }
 
 Variant = Literal["minimal", "maximal", "nulls"]

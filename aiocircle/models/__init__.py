@@ -14,6 +14,7 @@ from .jobs import (
     PipelineRef,
     TestResult,
 )
+from .oidc import ClaimResponse
 from .pipelines import (
     Actor,
     Commit,
@@ -25,6 +26,17 @@ from .pipelines import (
     PipelineVcs,
     Trigger,
 )
+from .policies import (
+    BundleDiff,
+    Decision,
+    DecisionLog,
+    DecisionMetadata,
+    DecisionSettings,
+    DecisionVcs,
+    Policy,
+    PolicyBundle,
+    Violation,
+)
 from .projects import CheckoutKey, EnvVar, Project, VcsInfo
 from .users import Collaboration, User
 from .workflows import JobStatus, JobType, RerunResponse, Workflow, WorkflowJob, WorkflowStatus
@@ -32,9 +44,16 @@ from .workflows import JobStatus, JobType, RerunResponse, Workflow, WorkflowJob,
 __all__ = [
     "Actor",
     "Artifact",
+    "BundleDiff",
     "CheckoutKey",
+    "ClaimResponse",
     "Collaboration",
     "Commit",
+    "Decision",
+    "DecisionLog",
+    "DecisionMetadata",
+    "DecisionSettings",
+    "DecisionVcs",
     "EnvVar",
     "Executor",
     "JobContext",
@@ -55,12 +74,15 @@ __all__ = [
     "PipelineRef",
     "PipelineState",
     "PipelineVcs",
+    "Policy",
+    "PolicyBundle",
     "Project",
     "RerunResponse",
     "TestResult",
     "Trigger",
     "User",
     "VcsInfo",
+    "Violation",
     "Workflow",
     "WorkflowJob",
     "WorkflowStatus",

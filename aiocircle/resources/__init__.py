@@ -2,9 +2,11 @@
 
 from .artifacts import Artifacts
 from .jobs import Jobs
+from .oidc import Oidc
 from .pipelines import Pipelines
+from .policies import Policies
 from .projects import Projects
 from .users import Users
 from .workflows import Workflows
 
-__all__ = ["Artifacts", "Jobs", "Pipelines", "Projects", "Users", "Workflows"]
+__all__ = ["Artifacts", "Jobs", "Oidc", "Pipelines", "Policies", "Projects", "Users", "Workflows"]

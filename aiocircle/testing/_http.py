@@ -9,26 +9,29 @@ import struct
 
 from aiohttp import web
 
-from ._render import message
+from ._render import dumps, message
 
 JSON = "application/json"
 
 
 class HttpError(Exception):
-    """Raised by a handler to answer `status` with CircleCI's `{"message": ...}` body."""
+    """Raised by a handler to answer `status` with CircleCI's `{"message": ...}` body
+    (`key="error"` for the services that answer `{"error": ...}`: policies, OIDC)."""
 
-    def __init__(self, status: int, text: str) -> None:
+    def __init__(self, status: int, text: str, *, key: str = "message") -> None:
         super().__init__(text)
         self.status = status
         self.text = text
+        self.key = key
 
 
 def json_response(body: bytes, status: int = 200) -> web.Response:
     return web.Response(body=body, status=status, content_type=JSON)
 
 
-def error_response(status: int, text: str) -> web.Response:
-    return web.Response(body=message(text), status=status, content_type=JSON)
+def error_response(status: int, text: str, key: str = "message") -> web.Response:
+    body = message(text) if key == "message" else dumps({key: text})
+    return web.Response(body=body, status=status, content_type=JSON)
 
 
 def presented_token(request: web.BaseRequest) -> str | None:

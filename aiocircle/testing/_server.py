@@ -384,7 +384,7 @@ class FakeCircleCI:
             failure = state_error(error)
             response = error_response(failure.status, failure.text)
         except HttpError as error:
-            response = error_response(error.status, error.text)
+            response = error_response(error.status, error.text, error.key)
         except Exception as error:
             # A bug in the fake: answer 500 so the test sees it, and log the traceback.
             logger.exception("FakeCircleCI handler failed: %s %s", request.method, raw_path)

@@ -66,6 +66,19 @@ def success(method: str, template: str) -> dict[int, Any]:
     }
 
 
+def documented(method: str, template: str) -> dict[int, Any]:
+    """Every documented status of an operation that has a JSON body (errors too), each with
+    its JSON Schema; a case may check error answers against these."""
+    responses = spec()["paths"][template][method.lower()]["responses"]
+    found = {}
+    for code, response in responses.items():
+        response = aiocircle.testing.spec.resolve(response)
+        schema = response.get("content", {}).get("application/json", {}).get("schema")
+        if code.isdigit() and schema is not None:
+            found[int(code)] = to_json_schema(schema)
+    return found
+
+
 def case(
     name: str, *, status: int | None = None, schema: Any = None
 ) -> Callable[[CaseFunction], CaseFunction]:
