@@ -32,8 +32,10 @@ def test_every_descriptor_names_its_operation_as_the_spec_does() -> None:
     spec = {op.operation_id: op for op in _coverage.spec_operations()}
     live = {operation_id: (method, path) for method, path, operation_id in live_operations()}
     with TSV.open(newline="") as rows:
+        # The table says "no" for GetDecisionLogs and "offset" beside it: paged by offset.
         paginated = {
-            r["operationId"]: r["paginated"] == "yes" for r in csv.DictReader(rows, delimiter="\t")
+            r["operationId"]: r["paginated"] == "yes" or r["pagination_detail"] == "offset"
+            for r in csv.DictReader(rows, delimiter="\t")
         }
     for operation_id, found in operations().items():
         assert operation_id in spec, operation_id
