@@ -67,6 +67,18 @@ async def test_decision_logs_page_by_offset_with_the_filters(
     assert logs[0].created_at == datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
 
+async def test_decision_logs_send_the_project_and_before_filters(
+    cci: CircleCI, mock_api: aioresponses, sent
+) -> None:
+    before = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    query = f"before=2026-01-01T12%3A00%3A00%2B00%3A00&project_id={OWNER}"
+    mock_api.get(f"{ROOT}/decision?{query}", payload=[])
+
+    assert await cci.policies.decision_logs(OWNER, before=before, project_id=OWNER).collect() == []
+
+    assert sent.only().query == {"before": "2026-01-01T12:00:00+00:00", "project_id": OWNER}
+
+
 @pytest.mark.parametrize(
     ("kwargs", "rule"),
     [
