@@ -1,12 +1,25 @@
 """Resource namespaces: one module per part of the API, thin methods over the core."""
 
 from .artifacts import Artifacts
+from .insights import Insights
 from .jobs import Jobs
 from .oidc import Oidc
 from .pipelines import Pipelines
 from .policies import Policies
 from .projects import Projects
+from .usage import Usage
 from .users import Users
 from .workflows import Workflows
 
-__all__ = ["Artifacts", "Jobs", "Oidc", "Pipelines", "Policies", "Projects", "Users", "Workflows"]
+__all__ = [
+    "Artifacts",
+    "Insights",
+    "Jobs",
+    "Oidc",
+    "Pipelines",
+    "Policies",
+    "Projects",
+    "Usage",
+    "Users",
+    "Workflows",
+]
