@@ -141,10 +141,13 @@ class Api:
         knobs: Knobs,
         artifacts_host: Callable[[], str],
         tags: Sequence[type[TagApi]] = (),
+        presign_file: Callable[[str], str] | None = None,
     ) -> None:
         self.state = state
         self.knobs = knobs
         self._artifacts_host = artifacts_host
+        #: The storage URL of a stored file (`State.files`) by object name.
+        self.presign_file = presign_file or (lambda blob_id: f"/{blob_id}")
         self._routers: dict[str, Router[Handler]] = {V2: Router(), V1: Router()}
         served: set[str] = set()
         owners: list[tuple[object, Sequence[RouteSpec]]] = [(self, ROUTES)]

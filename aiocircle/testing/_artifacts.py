@@ -20,7 +20,7 @@ from aiohttp import web
 from ._content import BLOCK_SIZE
 from ._faults import Chaos, Knobs
 from ._http import error_response, presented_token
-from ._state import Artifact, State
+from ._state import Artifact, State, StoredFile
 
 BUCKET = "circle-artifacts"
 
@@ -139,11 +139,15 @@ class Storage:
         name = artifact.path.rsplit("/", 1)[-1]
         if name in ("", ".", ".."):
             name = "artifact"
+        return self.presign_object(artifact.blob_id, name, base)
+
+    def presign_object(self, blob_id: str, name: str, base: str) -> str:
+        """A pre-signed URL for object `blob_id` (an artifact's or a stored file's)."""
         return (
-            f"{base}/{BUCKET}/{artifact.blob_id}/{quote(name, safe='')}"
+            f"{base}/{BUCKET}/{blob_id}/{quote(name, safe='')}"
             "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=FAKE%2F20250602%2Fus-east-1"
             "%2Fs3%2Faws4_request&X-Amz-Date=20250602T090000Z&X-Amz-Expires=600"
-            f"&X-Amz-SignedHeaders=host&X-Amz-Signature={self._signature(artifact.blob_id)}"
+            f"&X-Amz-SignedHeaders=host&X-Amz-Signature={self._signature(blob_id)}"
         )
 
     async def handle(self, request: web.BaseRequest) -> tuple[web.StreamResponse, str | None]:
@@ -153,6 +157,9 @@ class Storage:
         parts = request.raw_path.partition("?")[0].split("/")
         artifact = self.state.blobs.get(parts[2]) if len(parts) == 4 else None
         signature = request.query.get("X-Amz-Signature", "")
+        stored = self.state.files.get(parts[2]) if len(parts) == 4 else None
+        if artifact is None and stored is not None:
+            return self._file(request, parts[2], stored, signature), None
         if artifact is None:
             return _s3_error(404, "NoSuchKey", "The specified key does not exist."), None
         if not hmac.compare_digest(signature, self._signature(artifact.blob_id)):
@@ -183,6 +190,23 @@ class Storage:
                 start, end, status = chosen[0], chosen[1], 206
                 headers["Content-Range"] = f"bytes {start}-{end - 1}/{content.size}"
         return await self._send(request, artifact, start, end, status, headers)
+
+    def _file(
+        self, request: web.BaseRequest, blob_id: str, stored: StoredFile, signature: str
+    ) -> web.Response:
+        """A stored file, whole (these are small)."""
+        if not hmac.compare_digest(signature, self._signature(blob_id)):
+            return _s3_error(403, "SignatureDoesNotMatch", "Signature mismatch")
+        if "Authorization" in request.headers:
+            return _s3_error(400, "InvalidArgument", "Only one auth mechanism allowed")
+        headers = {
+            "ETag": f'"{hashlib.md5(stored.data).hexdigest()}"',
+            "Last-Modified": format_datetime(stored.modified, usegmt=True),
+        }
+        body = b"" if request.method == "HEAD" else stored.data
+        return web.Response(
+            body=body, headers=headers, content_type=stored.content_type, charset=None
+        )
 
     async def _send(
         self,

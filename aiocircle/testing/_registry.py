@@ -5,11 +5,15 @@ One line per tag module, sorted; each is a :class:`TagApi` subclass.
 
 from __future__ import annotations
 
+from ._api_insights import InsightsApi
 from ._api_oidc import OidcApi
 from ._api_policies import PoliciesApi
+from ._api_usage import UsageApi
 from ._tagapi import TagApi
 
 TAG_APIS: tuple[type[TagApi], ...] = (
+    InsightsApi,
     OidcApi,
     PoliciesApi,
+    UsageApi,
 )

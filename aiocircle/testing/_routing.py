@@ -17,6 +17,8 @@ H = TypeVar("H")
 
 #: The placeholder that stands for a whole `vcs/org/repo` slug.
 SLUG = "project-slug"
+#: Placeholders spanning more than one segment, and how many.
+_WIDTHS = {SLUG: 3, "org-slug": 2}
 
 
 @attrs.frozen
@@ -66,7 +68,7 @@ def compile_route(method: str, template: str, handler: H, name: str) -> Route[H]
     params: list[tuple[str, int, int]] = []
     for part in template.strip("/").split("/"):
         if part.startswith("{") and part.endswith("}"):
-            width = 3 if part[1:-1] == SLUG else 1
+            width = _WIDTHS.get(part[1:-1], 1)
             params.append((part[1:-1], len(literals), width))
             literals.extend([None] * width)
         else:

@@ -99,7 +99,13 @@ class FakeCircleCI:
         self.failures = FailQueue()
         self._limiter = RateLimiter()
         self._chaos = Chaos(seed)
-        self._api = Api(self.state, self.knobs, lambda: self.artifacts_host, TAG_APIS)
+        self._api = Api(
+            self.state,
+            self.knobs,
+            lambda: self.artifacts_host,
+            TAG_APIS,
+            presign_file=self.presigned_file_url,
+        )
         self._storage = Storage(self.state, self.knobs, self._chaos)
         self._artifacts = ArtifactsHost(self.state, self.presigned_url)
         self._ports = {"api": port, "artifacts": artifacts_port, "storage": storage_port}
@@ -217,6 +223,12 @@ class FakeCircleCI:
     def presigned_url(self, artifact: Artifact) -> str:
         """The storage URL the artifacts host redirects to for this artifact."""
         return self._storage.presign(artifact, self.storage_url)
+
+    def presigned_file_url(self, blob_id: str) -> str:
+        """The storage URL of a stored file (`state.files`), such as a usage export part."""
+        return self._storage.presign_object(
+            blob_id, self.state.files[blob_id].name, self.storage_url
+        )
 
     @staticmethod
     def artifact_bytes(artifact: Artifact) -> bytes:

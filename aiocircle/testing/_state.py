@@ -255,6 +255,16 @@ class Artifact:
 
 
 @attrs.frozen
+class StoredFile:
+    """A file the storage listener serves beside artifacts (a usage export's CSV part)."""
+
+    name: str
+    data: bytes = attrs.field(repr=False)
+    content_type: str
+    modified: datetime
+
+
+@attrs.frozen
 class TestResult:
     name: str
     classname: str
@@ -321,6 +331,8 @@ class State:
         self.workflows: dict[str, Workflow] = {}
         self.jobs: dict[str, Job] = {}
         self.blobs: dict[str, Artifact] = {}
+        #: Files other than artifacts on the storage listener, by object name.
+        self.files: dict[str, StoredFile] = {}
         self._parts: dict[Callable[[State], Any], Any] = {}
         self.me = self.add_user("octocat", name="Octo Cat", token=token)
 
@@ -649,6 +661,12 @@ class State:
         )
         job.tests.append(test)
         return test
+
+    def add_file(self, name: str, data: bytes, content_type: str) -> str:
+        """Put a file on the storage listener; returns its object name (see `Storage`)."""
+        blob_id = self.new_id().replace("-", "")
+        self.files[blob_id] = StoredFile(name, data, content_type, self.now)
+        return blob_id
 
     def add_checkout_key(self, project: Project, type: str = "deploy-key") -> CheckoutKey:
         """A checkout key; `type` is `deploy-key` or `user-key` (shown as `github-user-key`)."""

@@ -62,6 +62,10 @@ class TagApi:
         """The request's JSON object body (``{}`` when empty), or 400."""
         return await self._api.body_of(call)
 
+    def presign_file(self, blob_id: str) -> str:
+        """The pre-signed storage URL of a file put with `State.add_file`."""
+        return self._api.presign_file(blob_id)
+
     def page(self, call: Call, items: Sequence[T], encode: Callable[[T], bytes]) -> web.Response:
         """A ``{items, next_page_token}`` page of ``items`` for the ``page-token`` asked for,
         ``knobs.page_size`` long."""
