@@ -44,6 +44,8 @@ from aiocircle.models import (
     User,
     Workflow,
     WorkflowJob,
+    insights,
+    usage,
 )
 from aiocircle.testing.spec import json_schema, openapi
 
@@ -95,6 +97,18 @@ SCHEMAS: dict[str, Any] = {
     "GetProjectClaims": ClaimResponse,
     "PatchProjectClaims": ClaimResponse,
     "DeleteProjectClaims": ClaimResponse,
+    "getProjectWorkflowsPageData": insights.ProjectWorkflowsPage,
+    "getJobTimeseries#/properties/items/items": insights.JobTimeseries,
+    "getOrgSummaryData": insights.OrgSummary,
+    "getAllInsightsBranches": insights.InsightsBranches,
+    "getFlakyTests": insights.FlakyTests,
+    "getProjectWorkflowMetrics#/properties/items/items": insights.WorkflowMetrics,
+    "getProjectWorkflowRuns#/properties/items/items": insights.WorkflowRun,
+    "getProjectWorkflowJobMetrics#/properties/items/items": insights.JobMetrics,
+    "getWorkflowSummary": insights.WorkflowSummary,
+    "getProjectWorkflowTestMetrics": insights.TestMetrics,
+    "createUsageExport": usage.UsageExportCreation,
+    "getUsageExport": usage.UsageExport,
 }
 
 Variant = Literal["minimal", "maximal", "nulls"]

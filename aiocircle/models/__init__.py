@@ -74,7 +74,7 @@ from .policies import (
     Violation,
 )
 from .projects import CheckoutKey, EnvVar, Project, VcsInfo
-from .usage import UsageExport, UsageExportRequest, UsageExportState
+from .usage import UsageExport, UsageExportCreation, UsageExportRequest, UsageExportState
 from .users import Collaboration, User
 from .workflows import JobStatus, JobType, RerunResponse, Workflow, WorkflowJob, WorkflowStatus
 
@@ -145,6 +145,7 @@ __all__ = [
     "TimeseriesMetrics",
     "Trigger",
     "UsageExport",
+    "UsageExportCreation",
     "UsageExportRequest",
     "UsageExportState",
     "User",

@@ -289,7 +289,7 @@ class OrgSummary(Model):
 
     org_data: SummaryData
     org_project_data: list[OrgProjectData]
-    all_projects: list[str]
+    all_projects: list[str] | None = None
 
 
 @attrs.frozen(kw_only=True)

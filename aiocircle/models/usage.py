@@ -20,22 +20,29 @@ class UsageExportState(enum.StrEnum):
 
 @attrs.frozen(kw_only=True)
 class UsageExport(Model):
-    """A usage export job; ``download_urls`` fill in once ``state`` is ``completed``.
-
-    ``start`` and ``end`` come with the creation answer only.
-    """
+    """A usage export job as polled; ``download_urls`` fill in once ``state`` is
+    ``completed``, and ``error_reason`` says why one ``failed``."""
 
     usage_export_job_id: str
     state: UsageExportState | str
-    download_urls: list[str] = attrs.field(factory=list)
-    start: datetime | None = None
-    end: datetime | None = None
+    download_urls: list[str]
     error_reason: str | None = None
 
     @property
     def done(self) -> bool:
         """Whether the export has finished, completed or failed: polling can stop."""
         return self.state in (UsageExportState.COMPLETED, UsageExportState.FAILED)
+
+
+@attrs.frozen(kw_only=True)
+class UsageExportCreation(Model):
+    """The answer to creating a usage export: its id, first state and window."""
+
+    usage_export_job_id: str
+    state: UsageExportState | str
+    start: datetime
+    end: datetime
+    download_urls: list[str]
 
 
 @attrs.frozen(kw_only=True)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from .._operations import operation
 from .._slug import encode_segment
-from ..models.usage import UsageExport, UsageExportRequest
+from ..models.usage import UsageExport, UsageExportCreation, UsageExportRequest
 from ._base import Resource
 
 #: The spec: `end` "must be no more than 31 days after `start`".
@@ -26,7 +26,7 @@ class Usage(Resource):
         start: datetime,
         end: datetime,
         shared_org_ids: Sequence[str] = (),
-    ) -> UsageExport:
+    ) -> UsageExportCreation:
         """Start a usage export of ``start`` to ``end`` (inclusive, at most 31 days, starting
         no more than one year ago). ``POST /organizations/{org_id}/usage_export_job``
 
@@ -36,7 +36,7 @@ class Usage(Resource):
         request = self._request(start, end, shared_org_ids)
         path = f"{self._path(org_id)}/usage_export_job"
         return await self._core.model(
-            UsageExport, "POST", path, json=request.to_json(), idempotent=False
+            UsageExportCreation, "POST", path, json=request.to_json(), idempotent=False
         )
 
     @operation(

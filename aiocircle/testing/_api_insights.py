@@ -69,8 +69,8 @@ class InsightsApi(TagApi):
         if end is not None and start is None:
             raise HttpError(400, "start-date must be specified if an end-date is provided")
         now = self.state.now
-        start = start or now - retention
         end = end or now + timedelta(microseconds=1)
+        start = start or end - retention
         if end <= start:
             raise HttpError(400, "start-date must be before end-date")
         if end - start > ins.RETENTION:
@@ -405,7 +405,7 @@ def _test_metrics(project: Project, recent: Sequence[Workflow]) -> dict[str, Any
         )
     metrics: list[dict[str, Any]] = []
     for key, tests in sorted(per_test.items()):
-        job_name, classname, name = key
+        _, job_name, classname, name = key
         metrics.append(
             {
                 "test_name": name,

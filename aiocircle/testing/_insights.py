@@ -242,15 +242,16 @@ def trends(now: dict[str, float], before: dict[str, float]) -> dict[str, float]:
 # --- tests ------------------------------------------------------------------------------------
 
 
-TestKey = tuple[str, str, str]  # job name, classname, test name
+TestKey = tuple[str, str, str, str]  # workflow name, job name, classname, test name
 
 
 def test_key(job: Job, test: TestResult) -> TestKey:
-    return job.name, test.classname, test.name
+    return job.workflows[0].name, job.name, test.classname, test.name
 
 
 def flakes(project: Project) -> dict[tuple[str, TestKey], list[tuple[Job, TestResult]]]:
-    """Per commit and test, its results, where it both passed and failed on that commit."""
+    """Per commit and test (of one workflow and job), its results, where the test both passed
+    and failed on that commit."""
     seen: dict[tuple[str, TestKey], list[tuple[Job, TestResult]]] = {}
     for job in project.jobs.values():
         for test in job.tests:
