@@ -1,5 +1,5 @@
-"""The fake's usage exports: created, processing on the next poll, then completed with
-gzipped CSV parts on the storage listener (one row per build job in the window)."""
+"""The fake's usage exports: created, processing at the first poll, completed at the second
+with gzipped CSV parts on the storage listener (one row per build job in the window)."""
 
 from __future__ import annotations
 
@@ -200,8 +200,8 @@ class UsageApi(TagApi):
         job = exports.jobs.get(call.params["usage_export_job_id"])
         if job is None or job.organization is not org:
             raise NotFound("Usage export not found.")
-        body = _export(job, [self.presign_file(blob) for blob in job.parts], with_window=False)
         exports.advance(job)
+        body = _export(job, [self.presign_file(blob) for blob in job.parts], with_window=False)
         return json_response(dumps(body))
 
 
