@@ -472,7 +472,7 @@ async def test_request_calls_any_endpoint_with_the_same_auth_and_decoding() -> N
         assert fake.state.project(slug).env_vars["VIA_REQUEST"].value == "abc-1234"
         deleted = await cci.request("DELETE", f"/project/{slug}/envvar/VIA_REQUEST")
         with pytest.raises(NotFoundError, match="Not found"):
-            await cci.request("GET", "/insights/gh/acme/repo-0/branches")
+            await cci.request("GET", "/no-such-endpoint/gh/acme/repo-0")
 
     assert me["id"] == fake.state.me.id and me["login"] == "octocat"
     develop = [p.id for p in reversed(fake.state.project(slug).pipelines) if p.branch == "develop"]
