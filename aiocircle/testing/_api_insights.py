@@ -120,6 +120,7 @@ class InsightsApi(TagApi):
         retention = HOURLY_RETENTION if granularity == "hourly" else ins.RETENTION
         start, end = self._dates(call, retention)
         branch = call.request.query.get("branch") or project.default_branch
+        # Every run on the branch: a job counts by its own start, not its workflow's creation.
         scope = ins.Scope(end=self.state.now, length=ins.RETENTION * 100, branch=branch)
         jobs = ins.job_runs(
             ins.runs(project, scope, call.params["workflow-name"]),
