@@ -13,6 +13,8 @@ workflow into a fresh temporary folder; every file is checked against the fake's
 
 a. aiocircle: `cci.artifacts.download_workflow(workflow_id, dest, concurrency=N)`, the client
    built with `max_concurrency=N` (the limiter bounds every attempt until its headers arrive);
+e. aiocircle as in a, but with the client's default `max_concurrency=16`: the limiter then
+   holds downloads to 16 at once whatever `concurrency` says (shown once per set-up);
 d. the floor, a straightforward bare aiohttp harvest: list the jobs page by page, list each
    job's artifacts, download every artifact under one `asyncio.Semaphore(N)` shared by all
    requests, write each file; redirects followed by hand with the token sent only to the
@@ -63,13 +65,16 @@ def layout(dest: Path, job: int, node: int, path: str) -> Path:
 
 
 async def run_aiocircle(
-    info: dict[str, str], workflow: dict[str, Any], dest: Path, n: int
+    info: dict[str, str], workflow: dict[str, Any], dest: Path, n: int, limit: int | None = None
 ) -> Files:
     from aiocircle import CircleCI
 
     host = info["artifacts_host"].removeprefix("http://")
     async with CircleCI(
-        token=info["token"], base_url=info["base_url"], artifact_hosts=(host,), max_concurrency=n
+        token=info["token"],
+        base_url=info["base_url"],
+        artifact_hosts=(host,),
+        max_concurrency=limit or n,
     ) as cci:
         report = await cci.artifacts.download_workflow(workflow["id"], dest, concurrency=n)
     report.raise_for_failures()
@@ -343,9 +348,11 @@ def main() -> None:
             for _ in range(max(1, args.rounds)):
                 measure(fake, a, expected, run_async(run_aiocircle, n))
                 measure(fake, d, expected, run_async(run_floor, n))
+            e = Result("e. aiocircle as a, but the default max_concurrency=16 (one run)")
+            measure(fake, e, expected, run_async(run_aiocircle, n, 16))
             loads.append(os.getloadavg()[0])
             results[setup] = (a, d)
-            contenders = [a, d]
+            contenders = [a, d, e]
             if args.slow and setup == "redirect":
                 c = Result("c. sequential aiohttp loop (CircleCI docs)")
                 measure(fake, c, expected, run_async(run_sequential))

@@ -7,6 +7,7 @@ place only when its length is right, and removed on any failure or cancellation.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -67,21 +68,35 @@ def size_on_disk(path: Path) -> int | None:
         return None
 
 
-# Local-disk metadata calls and buffered writes to the page cache take microseconds; a
-# thread hop for each costs more than it saves, so they run on the loop. Running on the
-# loop also means a cancellation can never leave a half-made temporary file behind.
-def _new_partial_file(target: Path, folders: Folders) -> Path:
-    """Create an empty temporary file beside ``target``, honouring the umask."""
+def _new_partial_file(target: Path, folders: Folders) -> tuple[Path, IO[bytes]]:
+    """Create and open an empty temporary file beside ``target``, honouring the umask."""
     folders.ensure(target.parent)
     while True:
         path = target.parent / f"{PART_PREFIX}{secrets.token_hex(6)}{PART_SUFFIX}"
         try:
-            open(path, "xb").close()
+            return path, open(path, "xb")
         except FileExistsError:
             continue
-        return path
 
 
+async def _in_thread_then_clean_up(target: Path, folders: Folders) -> tuple[Path, IO[bytes]]:
+    """Create the folders and the partial file in a thread: creating files and folders
+    costs the file system (not Python) real time, which the loop spends on the network
+    meanwhile. A cancelled wait does not stop the thread, so then we wait for it to finish
+    and remove what it created before passing the cancellation on."""
+    creating = asyncio.ensure_future(asyncio.to_thread(_new_partial_file, target, folders))
+    try:
+        return await asyncio.shield(creating)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            path, file = await creating
+            file.close()
+            path.unlink(missing_ok=True)
+        raise
+
+
+# Buffered writes to the page cache and a stat take microseconds; a thread hop for each
+# would cost more than it saves, so they run on the loop.
 def _open_at(path: Path, offset: int) -> IO[bytes]:
     """Open a partial file for writing from ``offset``, dropping anything after it."""
     file = open(path, "r+b")  # noqa: SIM115 - closed by the caller's with-block
@@ -202,9 +217,11 @@ class Fetch:
     async def _stream_into(self, chunks: AsyncIterator[bytes]) -> None:
         partial = self._partial
         if partial.path is None:
-            partial.path = _new_partial_file(self._target, self._folders)
+            partial.path, opened = await _in_thread_then_clean_up(self._target, self._folders)
+        else:  # a retry resuming from the bytes it has
+            opened = _open_at(partial.path, partial.written)
         progress, item = self._progress, self._item
-        with _open_at(partial.path, partial.written) as file:
+        with opened as file:
             async for chunk in chunks:
                 # Buffered writes to the page cache are fast; a thread hop per chunk costs more.
                 file.write(chunk)

@@ -834,3 +834,31 @@ async def _listed(fake: FakeCircleCI, slug: str, number: int) -> list[JobArtifac
             JobArtifact(artifact=a, project_slug=slug, job_number=number, job_name="build")
             async for a in cci.artifacts.list(slug, number)
         ]
+
+
+async def test_cancelled_while_the_partial_file_is_being_created_leaves_nothing(
+    fake: FakeCircleCI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import aiocircle.harvest._fetch as fetch
+
+    seeded = seed_workflow(fake, per_job=1, max_size=1000)
+    creating = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    real = fetch._new_partial_file
+
+    def slow_create(target: Path, folders: fetch.Folders) -> Any:
+        loop.call_soon_threadsafe(creating.set)
+        time.sleep(0.3)  # a slow file system: the cancellation lands meanwhile
+        return real(target, folders)
+
+    monkeypatch.setattr(fetch, "_new_partial_file", slow_create)
+    async with client(fake) as cci:
+        task = asyncio.create_task(cci.artifacts.download_workflow(seeded.workflow_id, tmp_path))
+        await asyncio.wait_for(creating.wait(), timeout=10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    await asyncio.sleep(0.5)  # long enough for the slow thread to have finished in any case
+    assert part_files(tmp_path) == []
