@@ -1,5 +1,6 @@
 """Resource namespaces: one module per part of the API, thin methods over the core."""
 
+from .._operations import Operation, marked
 from .artifacts import Artifacts
 from .jobs import Jobs
 from .oidc import Oidc
@@ -9,4 +10,19 @@ from .projects import Projects
 from .users import Users
 from .workflows import Workflows
 
-__all__ = ["Artifacts", "Jobs", "Oidc", "Pipelines", "Policies", "Projects", "Users", "Workflows"]
+__all__ = [
+    "Artifacts",
+    "Jobs",
+    "Oidc",
+    "Pipelines",
+    "Policies",
+    "Projects",
+    "Users",
+    "Workflows",
+    "operations",
+]
+
+
+def operations() -> dict[str, Operation]:
+    """Every operation a resource method is marked with, by operationId (all are imported)."""
+    return marked()

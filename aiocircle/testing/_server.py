@@ -23,8 +23,9 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from .._client import CircleCI
-from ._api import V1, V2, Api, Call, Handler, state_error
+from ._api import Api, state_error
 from ._artifacts import ArtifactsHost, Storage, find_leaks
+from ._calls import V1, V2, Call, Handler
 from ._faults import (
     Chaos,
     FailQueue,
