@@ -74,6 +74,7 @@ class Harvest:
         self._progress = options.progress
         self._layout = options.layout or default_layout
         self._claimed: set[Path] = set()
+        self._resolved: dict[Path, Path] = {}
         self._entries: list[DownloadEntry] = []
         self._listing: list[ListingFailure] = []
         self._folders = Folders()
@@ -151,7 +152,14 @@ class Harvest:
         if not own or own == (".",):
             raise UnsafePathError(f"artifact path {item.artifact.path!r} names no file")
         target = self._root.joinpath(*relative.parts)
-        resolved = target.resolve()
+        # Resolve each folder once: only this harvest creates folders below dest, so a
+        # folder resolved once stays resolved. The file itself may be a symlink: resolve it.
+        parent = self._resolved.get(target.parent)
+        if parent is None:
+            parent = self._resolved[target.parent] = target.parent.resolve()
+        resolved = parent / target.name
+        if resolved.is_symlink():
+            resolved = resolved.resolve()
         if not resolved.is_relative_to(self._root) or resolved == self._root:
             raise UnsafePathError(
                 f"artifact path {item.artifact.path!r} leads outside {self._dest}"
