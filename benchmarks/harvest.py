@@ -366,6 +366,9 @@ def main() -> None:
                     measure(fake, b, expected, lambda dest: run_pycircleci(info, workflow, dest))
                     contenders.append(b)
             _print_table(f"set-up: {setup}", contenders, expected)
+            print(f"peak requests in flight at the fake, aiocircle's last run: {a.peak}")
+            for slow in contenders[3:]:
+                print(f"speed-up of aiocircle over {slow.label}: {slow.wall / a.wall:.1f}x")
             failed += [
                 f"{setup}: {r.label}" for r in contenders if r.bad or r.good != len(expected)
             ]
