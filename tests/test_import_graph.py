@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import aiocircle
+import aiocircle.harvest
 import aiocircle.testing
 
 PACKAGE = Path(aiocircle.__file__).parent
@@ -116,7 +117,7 @@ def test_no_import_cycles_among_aiocircle_modules() -> None:
 
 def _public_classes() -> list[tuple[str, type]]:
     found = []
-    for module in (aiocircle, aiocircle.testing):
+    for module in (aiocircle, aiocircle.harvest, aiocircle.testing):
         for name in module.__all__:
             value = getattr(module, name)
             if inspect.isclass(value):

@@ -118,7 +118,7 @@ def _item(url: str, path: str = "big.bin") -> JobArtifact:
 async def test_a_storage_that_ignores_range_costs_no_full_body_on_rerun_without_manifest(
     storage_server: Any, tmp_path: Path
 ) -> None:
-    size = 64 * 1024 * 1024  # far more than socket buffers hold: a full read would show
+    size = 32 * 1024 * 1024  # far more than loopback socket buffers hold (a few MB each)
     storage = await storage_server(Storage(size=size))
     async with CircleCI(token="t", base_url="http://127.0.0.1:9/api/v2") as cci:
         first = await cci.artifacts.download(_item(storage.url), tmp_path, manifest=False)
@@ -129,7 +129,7 @@ async def test_a_storage_that_ignores_range_costs_no_full_body_on_rerun_without_
     assert second.ok and [e.status for e in second.entries] == [DownloadStatus.SKIPPED]
     assert "Range" in storage.requests[1]  # the probe, answered 200 with the whole body
     assert len(storage.requests) == 2
-    assert storage.sent < size // 4  # headers read, body abandoned
+    assert storage.sent < size // 2  # headers read, body abandoned
     assert not (tmp_path / MANIFEST_NAME).exists()
 
 
