@@ -16,17 +16,9 @@ from .bulk import (
     Success,
     WorkflowRecord,
 )
-from .download import (
-    DownloadEntry,
-    DownloadError,
-    DownloadReport,
-    DownloadStatus,
-    JobArtifact,
-    ListingFailure,
-    default_layout,
-)
 from .errors import (
     APIError,
+    ArtifactError,
     AuthenticationError,
     BadRequestError,
     CircleCIError,
@@ -34,6 +26,7 @@ from .errors import (
     ConfigurationError,
     ConflictError,
     DecodeError,
+    LocalFileError,
     NotFoundError,
     PaginationError,
     PermissionDeniedError,
@@ -41,6 +34,17 @@ from .errors import (
     RedirectError,
     ServerError,
     TransportError,
+    UnsafePathError,
+)
+from .harvest import (
+    DownloadEntry,
+    DownloadError,
+    DownloadReport,
+    DownloadStatus,
+    HarvestOptions,
+    JobArtifact,
+    ListingFailure,
+    default_layout,
 )
 from .limiter import Answer, Permit, RateLimiter
 from .redis_limiter import RedisRateLimiter
@@ -51,6 +55,7 @@ __all__ = [
     "APIError",
     "AiohttpTransport",
     "Answer",
+    "ArtifactError",
     "AuthenticationError",
     "BadRequestError",
     "Budget",
@@ -68,8 +73,10 @@ __all__ = [
     "DownloadReport",
     "DownloadStatus",
     "Failure",
+    "HarvestOptions",
     "JobArtifact",
     "ListingFailure",
+    "LocalFileError",
     "MergedStream",
     "NotFoundError",
     "OffsetPages",
@@ -95,6 +102,7 @@ __all__ = [
     "TokenPages",
     "Transport",
     "TransportError",
+    "UnsafePathError",
     "WorkflowRecord",
     "WorkflowRow",
     "__version__",

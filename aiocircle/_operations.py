@@ -78,8 +78,7 @@ def operation_of(function: Callable[..., Any]) -> Operation | None:
     return found if isinstance(found, Operation) else None
 
 
-def operations() -> dict[str, Operation]:
-    """Every marked operation by operationId (importing the resources marks them all)."""
-    from . import resources  # noqa: F401  (imported for its decorators)
-
+def marked() -> dict[str, Operation]:
+    """The operations marked so far, by operationId. ``aiocircle.resources.operations()``
+    imports every resource first, so it has them all; this module imports none of them."""
     return dict(_REGISTRY)

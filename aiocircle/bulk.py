@@ -24,15 +24,25 @@ from collections.abc import (
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeAlias, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeAlias, TypeVar
 
 import attrs
 
 from .errors import CircleCIError
 from .models import Pipeline, Workflow, WorkflowJob
+from .resources import Pipelines, Workflows
 
-if TYPE_CHECKING:
-    from ._client import CircleCI
+
+class _Client(Protocol):
+    """What bulk work needs of a client (a :class:`~aiocircle.CircleCI`): its resources.
+    Typed by shape so this module does not import the client that creates it."""
+
+    @property
+    def pipelines(self) -> Pipelines: ...
+
+    @property
+    def workflows(self) -> Workflows: ...
+
 
 __all__ = [
     "Bulk",
@@ -406,7 +416,7 @@ class MergedStream(Generic[Y]):
 class Bulk:
     """``cci.bulk``: run work across many items or projects with bounded concurrency."""
 
-    def __init__(self, client: CircleCI) -> None:
+    def __init__(self, client: _Client) -> None:
         self._client = client
 
     async def map(

@@ -9,6 +9,10 @@
     ├── TransportError              connection failure, timeout or a stalled download
     ├── RedirectError               a redirect we will not follow (scheme, hops, no Location)
     ├── DecodeError                 a 2xx body that is not the JSON promised
+    ├── ArtifactError               one artifact of a harvest could not be saved
+    │   ├── LocalFileError          writing it to disk failed (an ``OSError``)
+    │   └── UnsafePathError         its path would land outside the destination
+    ├── DownloadError               a harvest had failures (in aiocircle.harvest)
     └── APIError                    any non-2xx answer
         ├── BadRequestError         400
         ├── AuthenticationError     401
@@ -72,6 +76,24 @@ class DecodeError(CircleCIError):
         self.path = path
         self.reason = reason
         super().__init__(f"{method} {path}: {reason}")
+
+
+class ArtifactError(CircleCIError):
+    """One artifact of a harvest could not be saved for a reason of its own (a layout that
+    raised, an unusable URL); the subclasses name the common cases."""
+
+
+class LocalFileError(ArtifactError):
+    """Writing an artifact to disk failed; ``path`` is the file, ``reason`` the OS's words."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class UnsafePathError(ArtifactError):
+    """An artifact path that would land outside the destination (or names no file)."""
 
 
 class APIError(CircleCIError):

@@ -36,6 +36,10 @@ from .limiter import Answer, Permit, RateLimiter
 if TYPE_CHECKING:
     import redis.asyncio
 
+    RedisClient = redis.asyncio.Redis
+else:  # redis is an optional extra, imported only when used; typing.get_type_hints() sees Any
+    RedisClient = Any
+
 logger = logging.getLogger("aiocircle.redis_limiter")
 
 _FOREVER = 1e18
@@ -222,7 +226,7 @@ class RedisRateLimiter:
         self,
         url: str | None = None,
         *,
-        client: redis.asyncio.Redis | None = None,
+        client: RedisClient | None = None,
         prefix: str = "aiocircle:ratelimit",
         max_concurrency: int = 16,
         lease: float = 300.0,

@@ -89,6 +89,9 @@ def _answer(fake: Any, command: str) -> Any:
         return {"ok": True}
     if command == "workflows":
         return _workflows(fake)
+    if command in ("redirect", "no-redirect"):
+        fake.knobs.redirect = command == "redirect"
+        return {"redirect": fake.knobs.redirect}
     if command == "checksums":
         return {"\t".join(map(str, key)): sha for key, sha in fake.expected_checksums().items()}
     return {"error": f"unknown command {command!r}"}

@@ -1,29 +1,30 @@
-"""Harvest every artifact of one workflow: aiocircle against pycircleci, a sequential loop and a
-bare aiohttp floor, side by side in one run.
+"""Harvest every artifact of one workflow: aiocircle against a bare aiohttp floor (and, with
+--slow, pycircleci and a sequential loop), with and without a redirect hop.
 
-    python -m pip install -e ".[bench]"     # pycircleci 0.7.0
-    python benchmarks/harvest.py [--artifacts 500] [--jobs 50] [--concurrency 16] [--rounds 3]
+    python -m pip install -e ".[bench]"     # pycircleci 0.7.0, for --slow
+    python benchmarks/harvest.py [--artifacts 500] [--jobs 50] [--concurrency 32] [--rounds 3]
 
 The fake CircleCI runs in a child process (see _fakeproc.py for why) with `--latency` (20 ms)
 before every answer on all three listeners (API, artifacts host, storage). One project, one
-pipeline, one workflow of `--jobs` jobs with `--artifacts` artifacts spread over them. Every
-contender harvests the same workflow into a fresh temporary folder, then every file is checked
-against the fake's SHA-256. The contenders:
+pipeline, one workflow of `--jobs` jobs with `--artifacts` artifacts (4 KB by default) spread
+over them. Two set-ups: the artifacts host answers 302 to storage (as CircleCI does), or serves
+the bytes itself (no redirect: per-file costs show most). Every contender harvests the same
+workflow into a fresh temporary folder; every file is checked against the fake's SHA-256.
 
-a. aiocircle: `cci.artifacts.download_workflow(workflow_id, dest, concurrency=N)` with the
-   client's default `max_concurrency=16` for the API requests;
-b. pycircleci 0.7.0 (sync): `get_workflow_jobs(paginate=True)`, then per job `get_artifacts`
-   (API v1.1) and `download_artifact(url, destdir, filename)` per artifact; pointed at the fake
-   with its documented `url=` argument (no patching);
-c. a sequential loop as CircleCI's docs do it (list the jobs, list each job's artifacts, download
-   each one after the other), written with aiohttp and one keep-alive session;
-d. a bare aiohttp floor at aiocircle's concurrency: jobs listed page by page, artifact lists
-   fetched concurrently (at most N at once), downloads at most N at once, redirects followed by
-   hand with the token sent only to the artifacts host.
+a. aiocircle: `cci.artifacts.download_workflow(workflow_id, dest, concurrency=N)`, the client
+   built with `max_concurrency=N` (the limiter bounds every attempt until its headers arrive);
+e. aiocircle as in a, but with the client's default `max_concurrency=16`: the limiter then
+   holds downloads to 16 at once whatever `concurrency` says (shown once per set-up);
+d. the floor, a straightforward bare aiohttp harvest: list the jobs page by page, list each
+   job's artifacts, download every artifact under one `asyncio.Semaphore(N)` shared by all
+   requests, write each file; redirects followed by hand with the token sent only to the
+   artifacts host;
+b. pycircleci 0.7.0 (sync; --slow): `get_workflow_jobs`, `get_artifacts`, `download_artifact`;
+c. a sequential aiohttp loop as CircleCI's docs do it (--slow).
 
-a and d are fast, so they run `--rounds` times, interleaved, and the median counts; b and c run
-once. The ideal is (requests x latency / N): every request of aiocircle's run waiting its 20 ms
-with N of them always in flight.
+a and d run `--rounds` times, interleaved, and the median counts. Printed: aiocircle's wall time
+over the floor's in each set-up (target <= 1.10x) and its client CPU per file over the floor's
+(target <= 1.5x), with the load average, since the machine may be shared.
 """
 
 from __future__ import annotations
@@ -64,13 +65,16 @@ def layout(dest: Path, job: int, node: int, path: str) -> Path:
 
 
 async def run_aiocircle(
-    info: dict[str, str], workflow: dict[str, Any], dest: Path, n: int
+    info: dict[str, str], workflow: dict[str, Any], dest: Path, n: int, limit: int | None = None
 ) -> Files:
     from aiocircle import CircleCI
 
     host = info["artifacts_host"].removeprefix("http://")
     async with CircleCI(
-        token=info["token"], base_url=info["base_url"], artifact_hosts=(host,)
+        token=info["token"],
+        base_url=info["base_url"],
+        artifact_hosts=(host,),
+        max_concurrency=limit or n,
     ) as cci:
         report = await cci.artifacts.download_workflow(workflow["id"], dest, concurrency=n)
     report.raise_for_failures()
@@ -178,21 +182,20 @@ async def run_sequential(info: dict[str, str], workflow: dict[str, Any], dest: P
 
 async def run_floor(info: dict[str, str], workflow: dict[str, Any], dest: Path, n: int) -> Files:
     files: Files = {}
-    listing, downloading = asyncio.Semaphore(n), asyncio.Semaphore(n)
-    connector = aiohttp.TCPConnector(limit=2 * n)
-    async with aiohttp.ClientSession(connector=connector, timeout=TIMEOUT) as session:
+    gate = asyncio.Semaphore(n)  # every request, listing or download, takes a turn
+    async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
         plain = Plain(session, info)
 
         async def fetch(key: Key, url: str) -> None:
             target = layout(dest, key[1], key[2], key[3])
-            async with downloading:
+            async with gate:
                 await plain.download(url, target)
             files[key] = target
 
         async with asyncio.TaskGroup() as group:
 
             async def job_artifacts(slug: str, number: int) -> None:
-                async with listing:
+                async with gate:
                     found = await plain.artifacts(slug, number)
                 for artifact in found:
                     key = (slug, number, artifact["node_index"], artifact["path"])
@@ -200,10 +203,11 @@ async def run_floor(info: dict[str, str], workflow: dict[str, Any], dest: Path, 
 
             token: str | None = None
             for _ in range(MAX_PAGES):  # jobs page by page; each job's list starts at once
-                data = await plain.get_json(
-                    f"{plain.base}/workflow/{workflow['id']}/job",
-                    {"page-token": token} if token else None,
-                )
+                async with gate:
+                    data = await plain.get_json(
+                        f"{plain.base}/workflow/{workflow['id']}/job",
+                        {"page-token": token} if token else None,
+                    )
                 for job in data["items"]:
                     if job.get("job_number") is not None:
                         group.create_task(job_artifacts(job["project_slug"], job["job_number"]))
@@ -277,15 +281,32 @@ def measure(
         result.bad, result.extra = max(result.bad, bad), max(result.extra, extra)
 
 
+def _print_table(title: str, contenders: list[Result], expected: dict[Key, str]) -> None:
+    width = max(len(r.label) for r in contenders)
+    print(
+        f"\n{title}\n{'contender':<{width}}  {'wall s':>7}  {'runs':>16}  {'requests':>8}  "
+        f"{'client CPU s':>12}  {'fake CPU s':>10}  {'leaks':>5}  checksums"
+    )
+    for r in contenders:
+        runs = "/".join(f"{w:.2f}" for w in r.walls) if len(r.walls) > 1 else ""
+        check = f"{r.good}/{len(expected)} ok" + (f", {r.bad} bad" if r.bad else "")
+        check += f", {r.extra} extra" if r.extra else ""
+        print(
+            f"{r.label:<{width}}  {r.wall:7.2f}  {runs:>16}  {r.requests:8d}  "
+            f"{statistics.median(r.client_cpu):12.2f}  {statistics.median(r.fake_cpu):10.2f}  "
+            f"{r.leaks:5d}  {check}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--artifacts", type=int, default=500, help="at least this many in all")
     parser.add_argument("--jobs", type=int, default=50)
-    parser.add_argument("--concurrency", type=int, default=16, help="for a and d")
+    parser.add_argument("--concurrency", type=int, default=32, help="for a and d")
     parser.add_argument("--latency", type=float, default=0.02, help="seconds per request")
-    parser.add_argument("--size", default="1024:65536", help="artifact size MIN:MAX bytes")
-    parser.add_argument("--rounds", type=int, default=3, help="runs of the fast contenders")
-    parser.add_argument("--skip-slow", action="store_true", help="leave out b and c")
+    parser.add_argument("--size", default="4096:4096", help="artifact size MIN:MAX bytes")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of a and d per set-up")
+    parser.add_argument("--slow", action="store_true", help="also run b and c (redirect set-up)")
     parser.add_argument(
         "--tmp", default=None, help="folder for the destinations (default: the system temp dir)"
     )
@@ -299,6 +320,9 @@ def main() -> None:
         "--pipelines", "1", "--jobs", str(args.jobs), "--artifacts", str(per_job),
         "--artifact-size", args.size, "--latency", str(args.latency),
     ]  # fmt: skip
+    results: dict[str, tuple[Result, Result]] = {}
+    failed: list[str] = []
+    loads = [os.getloadavg()[0]]
     with FakeProcess(*fake_args) as fake:
         (workflow,) = fake.command("workflows")
         expected = {k: v for k, v in fake.checksums().items() if k[1] in workflow["job_numbers"]}
@@ -311,58 +335,55 @@ def main() -> None:
             f"destinations under {TMP or tempfile.gettempdir()}; "
             f"load average {os.getloadavg()[0]:.2f}"
         )
-        a = Result(f"a. aiocircle download_workflow (concurrency={n}, max_concurrency=16)")
-        d = Result(f"d. bare aiohttp floor (concurrency={n})")
-        c = Result("c. sequential aiohttp loop (CircleCI docs)")
-        b = Result("b. pycircleci 0.7.0 (sync, requests)")
 
         def run_async(
             coroutine: Callable[..., Coroutine[Any, Any, Files]], *extra: Any
         ) -> Callable[[Path], Files]:
             return lambda dest: asyncio.run(coroutine(info, workflow, dest, *extra))
 
-        for _ in range(max(1, args.rounds)):
-            measure(fake, a, expected, run_async(run_aiocircle, n))
-            measure(fake, d, expected, run_async(run_floor, n))
-        contenders = [a, d]
-        if not args.skip_slow:
-            measure(fake, c, expected, run_async(run_sequential))
-            try:
-                import pycircleci  # type: ignore[import-untyped]  # noqa: F401
-            except ImportError:
-                print("pycircleci is not installed: python -m pip install -e '.[bench]'")
-            else:
-                measure(fake, b, expected, lambda dest: run_pycircleci(info, workflow, dest))
-                contenders.append(b)
-            contenders.insert(2, c)
+        for setup in ("no-redirect", "redirect"):
+            fake.command(setup)
+            a = Result(f"a. aiocircle download_workflow (concurrency={n}, max_concurrency={n})")
+            d = Result(f"d. bare aiohttp floor (semaphore {n})")
+            for _ in range(max(1, args.rounds)):
+                measure(fake, a, expected, run_async(run_aiocircle, n))
+                measure(fake, d, expected, run_async(run_floor, n))
+            e = Result("e. aiocircle as a, but the default max_concurrency=16 (one run)")
+            measure(fake, e, expected, run_async(run_aiocircle, n, 16))
+            loads.append(os.getloadavg()[0])
+            results[setup] = (a, d)
+            contenders = [a, d, e]
+            if args.slow and setup == "redirect":
+                c = Result("c. sequential aiohttp loop (CircleCI docs)")
+                measure(fake, c, expected, run_async(run_sequential))
+                contenders.append(c)
+                try:
+                    import pycircleci  # type: ignore[import-untyped]  # noqa: F401
+                except ImportError:
+                    print("pycircleci is not installed: python -m pip install -e '.[bench]'")
+                else:
+                    b = Result("b. pycircleci 0.7.0 (sync, requests)")
+                    measure(fake, b, expected, lambda dest: run_pycircleci(info, workflow, dest))
+                    contenders.append(b)
+            _print_table(f"set-up: {setup}", contenders, expected)
+            print(f"peak requests in flight at the fake, aiocircle's last run: {a.peak}")
+            for slow in contenders[3:]:
+                print(f"speed-up of aiocircle over {slow.label}: {slow.wall / a.wall:.1f}x")
+            failed += [
+                f"{setup}: {r.label}" for r in contenders if r.bad or r.good != len(expected)
+            ]
 
-    width = max(len(r.label) for r in contenders)
-    print(
-        f"\n{'contender':<{width}}  {'wall s':>7}  {'runs':>16}  {'requests':>8}  "
-        f"{'client CPU s':>12}  {'fake CPU s':>10}  {'leaks':>5}  checksums"
-    )
-    for r in contenders:
-        runs = "/".join(f"{w:.2f}" for w in r.walls) if len(r.walls) > 1 else ""
-        check = f"{r.good}/{len(expected)} ok" + (f", {r.bad} bad" if r.bad else "")
-        check += f", {r.extra} extra" if r.extra else ""
+    files = len(expected)
+    shown = ", ".join(f"{x:.2f}" for x in loads)
+    print(f"\nload average (1 min) before and after each set-up: {shown}")
+    for setup, (a, d) in results.items():
+        cpu_a = statistics.median(a.client_cpu) / files * 1e6
+        cpu_d = statistics.median(d.client_cpu) / files * 1e6
         print(
-            f"{r.label:<{width}}  {r.wall:7.2f}  {runs:>16}  {r.requests:8d}  "
-            f"{statistics.median(r.client_cpu):12.2f}  {statistics.median(r.fake_cpu):10.2f}  "
-            f"{r.leaks:5d}  {check}"
+            f"{setup:>11}: aiocircle / floor wall time {a.wall / d.wall:.2f}x (target <= 1.10x); "
+            f"client CPU per file {cpu_a:.0f} us / {cpu_d:.0f} us = {cpu_a / cpu_d:.2f}x "
+            "(target <= 1.5x)"
         )
-    ideal = a.requests * args.latency / n
-    print(f"\npeak requests in flight at the fake during aiocircle's last run: {a.peak}")
-    print(f"ideal for aiocircle: {a.requests} requests x {args.latency * 1000:.0f} ms / {n} = "
-          f"{ideal:.2f} s; efficiency {ideal / a.wall:.0%}")  # fmt: skip
-    print(f"aiocircle over the bare floor: {a.wall / d.wall:.2f}x the floor's time "
-          "(target <= 1.25x)")  # fmt: skip
-    if c in contenders:
-        print(f"speed-up of aiocircle over the sequential loop: {c.wall / a.wall:.1f}x")
-    if b in contenders:
-        print(f"speed-up of aiocircle over pycircleci: {b.wall / a.wall:.1f}x (target >= 20x; "
-              f"at most {b.wall / ideal:.1f}x at concurrency {n}, where aiocircle would take "
-              "the ideal time)")  # fmt: skip
-    failed = [r.label for r in contenders if r.bad or r.good != len(expected)]
     if failed:
         print(f"CHECKSUM FAILURES: {failed}")
         sys.exit(1)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import aiocircle
+import aiocircle.harvest
 import aiocircle.models
 
 
 def test_all_is_sorted_and_complete() -> None:
-    for module in (aiocircle, aiocircle.models):
+    for module in (aiocircle, aiocircle.models, aiocircle.harvest):
         assert module.__all__ == sorted(module.__all__)
         for name in module.__all__:
             assert hasattr(module, name), name

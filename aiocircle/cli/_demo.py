@@ -14,10 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..download import DownloadReport
+from ..harvest import DownloadReport
 from ..testing import FakeCircleCI
 from ._files import check_destination
-from ._main import EXIT_ERROR, EXIT_OK, print_report, progress_bar, report_summary
+from ._report import EXIT_ERROR, EXIT_OK, print_report, progress_bar, report_summary
 
 _SLUG = "gh/aiocircle/demo"
 

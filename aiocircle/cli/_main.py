@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import importlib.util
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
-
-import attrs
-from yarl import URL
+from typing import Any
 
 from .._client import CircleCI, __version__, _parse_base_url
 from .._config import (
@@ -27,25 +21,22 @@ from .._config import (
     resolve_base_url,
 )
 from .._slug import encode_slug
-from ..download import DownloadReport, DownloadStatus, JobArtifact
 from ..errors import CircleCIError, ConfigurationError, NotFoundError
 from ._files import check_destination, destination, removing_if_empty, replacing
-
-# 2: the command line is wrong (nothing was sent). 1: the command line is fine but the
-# command failed: configuration (no token), CircleCI, the network or the disk.
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+from ._report import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    jsonable,
+    print_report,
+    progress_bar,
+    unauthorized_hint,
+)
 
 
 class _CommandError(Exception):
     """A failure to report as one line and exit 1 (e.g. nothing matched)."""
-
-
-def rich_installed() -> bool:
-    """Whether the ``cli`` extra (rich, for the progress bar) is importable."""
-    try:
-        return importlib.util.find_spec("rich") is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def _argument(parse: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -184,111 +175,6 @@ def _client(args: argparse.Namespace) -> CircleCI:
     return CircleCI(token, base_url=args.base_url, artifact_hosts=hosts)
 
 
-def _jsonable(value: Any) -> Any:
-    if attrs.has(type(value)):
-        return {
-            f.name: _jsonable(getattr(value, f.name))
-            for f in attrs.fields(type(value))
-            if f.name != "raw"
-        }
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return value
-
-
-def report_summary(report: DownloadReport) -> dict[str, Any]:
-    """The ``--json`` form of a download report."""
-    return {
-        "downloaded": len(report.downloaded),
-        "skipped": len(report.skipped),
-        "failed": len(report.failed),
-        "refused": len(report.refused),
-        "bytes": report.bytes,
-        "entries": [
-            {
-                "project": e.item.project_slug,
-                "job_number": e.item.job_number,
-                "job_name": e.item.job_name,
-                "node_index": e.item.artifact.node_index,
-                "path": e.path,
-                "local_path": str(e.local_path) if e.local_path else None,
-                "bytes": e.bytes,
-                "status": str(e.status),
-                "error": e.error,
-            }
-            for e in report.entries
-        ],
-        "listing_failures": [_jsonable(f) for f in report.listing],
-    }
-
-
-def job_label(item: JobArtifact) -> str:
-    """``gh/acme/widgets#4711 build``: which job an artifact belongs to."""
-    number = "latest" if item.job_number is None else item.job_number
-    name = f" {item.job_name}" if item.job_name else ""
-    return f"{item.project_slug}#{number}{name}"
-
-
-_UNAUTHORIZED = re.compile(r"\b401\b")
-
-
-def _unauthorized_hint(report: DownloadReport) -> str | None:
-    """A hint when artifact downloads were answered 401: the host likely lacks the token."""
-    hosts = []
-    for entry in report.failed:
-        if entry.status is DownloadStatus.FAILED and _UNAUTHORIZED.search(entry.error or ""):
-            url = URL(entry.item.artifact.url)
-            host = f"{url.host}:{url.explicit_port}" if url.explicit_port else url.host
-            if host and host not in hosts:
-                hosts.append(host)
-    if not hosts:
-        return None
-    return (
-        f"artifact downloads from {', '.join(hosts)} were refused with 401: the token is sent "
-        "only to hosts matching --artifact-host (artifact_hosts= in Python); "
-        f"if that host serves your artifacts, pass --artifact-host {hosts[0]}"
-    )
-
-
-def print_report(report: DownloadReport, out: TextIO, *, as_json: bool) -> None:
-    if as_json:
-        json.dump(report_summary(report), out, indent=2)
-        out.write("\n")
-        return
-    out.write(
-        f"{len(report.downloaded)} downloaded ({report.bytes:,} bytes), "
-        f"{len(report.skipped)} already complete, {len(report.failed)} failed, "
-        f"{len(report.refused)} refused\n"
-    )
-    for entry in report.failed + report.refused:
-        out.write(f"  {entry.status}: {job_label(entry.item)}: {entry.path}: {entry.error}\n")
-    for failure in report.listing:
-        out.write(
-            f"  listing failed: {failure.project_slug}#{failure.job_number}: {failure.error}\n"
-        )
-
-
-def progress_bar(args: argparse.Namespace) -> contextlib.AbstractContextManager[Any]:
-    """The progress bar, when one should be drawn and rich is installed; else nothing."""
-    wanted = not (args.json or args.no_progress) and sys.stderr.isatty()
-    if not rich_installed():
-        if wanted:
-            print(
-                "aiocircle: no progress bar without rich: pip install 'aiocircle[cli]'",
-                file=sys.stderr,
-            )
-        return contextlib.nullcontext(None)
-    from ._progress import HarvestProgress, console
-
-    return HarvestProgress(console(), enabled=wanted)
-
-
 async def _artifacts_download(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {
         "concurrency": args.concurrency,
@@ -310,7 +196,7 @@ async def _artifacts_download(args: argparse.Namespace) -> int:
                 assert job_number is not None
                 report = await cci.artifacts.download_job(args.job[0], job_number, dest, **options)
     print_report(report, sys.stdout, as_json=args.json)
-    hint = _unauthorized_hint(report)
+    hint = unauthorized_hint(report)
     if hint:
         print(f"aiocircle: {hint}", file=sys.stderr)
     if not report.entries and not report.listing:
@@ -330,7 +216,7 @@ async def _pipelines_list(args: argparse.Namespace) -> int:
     if not found and not args.json:
         raise _CommandError(f"no pipelines for {args.slug}")
     if args.json:
-        print(json.dumps([_jsonable(p) for p in found], indent=2))
+        print(json.dumps([jsonable(p) for p in found], indent=2))
         return EXIT_OK
     for p in found:
         branch = p.vcs.branch if p.vcs and p.vcs.branch else "-"
@@ -342,7 +228,7 @@ async def _workflows_jobs(args: argparse.Namespace) -> int:
     async with _client(args) as cci:
         jobs = await cci.workflows.jobs(args.workflow_id).collect()
     if args.json:
-        print(json.dumps([_jsonable(j) for j in jobs], indent=2))
+        print(json.dumps([jsonable(j) for j in jobs], indent=2))
         return EXIT_OK
     for job in jobs:
         number = "-" if job.job_number is None else str(job.job_number)

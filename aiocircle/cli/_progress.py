@@ -18,7 +18,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from ..progress import (
+from ..harvest import (
     BytesReceived,
     FileDone,
     FileFailed,
@@ -97,13 +97,13 @@ class HarvestProgress:
                 progress.advance(self._bytes, n)
             case FileDone() | FileSkipped():
                 progress.advance(self._files)
-            case FileFailed(item=item, error=error, refused=refused):
+            case FileFailed(item=item, message=message, refused=refused):
                 progress.advance(self._files)
                 verb = "refused" if refused else "failed"
                 where = f"{item.project_slug}#{item.job_number} {item.job_name or ''}".rstrip()
                 progress.console.print(
                     f"[yellow]{verb}[/] {escape(where)}: {escape(item.artifact.path)}: "
-                    f"{escape(error)}"
+                    f"{escape(message)}"
                 )
             case _:
                 pass

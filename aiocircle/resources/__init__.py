@@ -1,5 +1,6 @@
 """Resource namespaces: one module per part of the API, thin methods over the core."""
 
+from .._operations import Operation, marked
 from .artifacts import Artifacts
 from .insights import Insights
 from .jobs import Jobs
@@ -22,4 +23,10 @@ __all__ = [
     "Usage",
     "Users",
     "Workflows",
+    "operations",
 ]
+
+
+def operations() -> dict[str, Operation]:
+    """Every operation a resource method is marked with, by operationId (all are imported)."""
+    return marked()

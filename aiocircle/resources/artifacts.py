@@ -1,31 +1,40 @@
 """``cci.artifacts``: list a job's artifacts and harvest them to disk.
 
+The harvesting itself lives in :mod:`aiocircle.harvest`; these methods pick a source and
+hand it a :class:`~aiocircle.harvest.HarvestOptions` (``options=``, with any field
+replaced by a keyword argument: ``concurrency=32``).
+
 ``GET /project/{slug}/{number}/artifacts`` is absent from CircleCI's August 2026 spec but
 still served; CircleCI may retire it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import contextlib
 import os
-from collections.abc import Awaitable, Callable
-from typing import Literal
+from typing import Literal, Unpack
 
 from .._operations import operation
 from .._pagination import Paginator
 from .._slug import encode_segment, encode_slug, job_number
-from ..download import DownloadReport, Filter, Harvest, JobArtifact, Layout
-from ..errors import CircleCIError, NotFoundError
+from ..errors import NotFoundError
+from ..harvest import (
+    DownloadReport,
+    Harvest,
+    HarvestChanges,
+    HarvestOptions,
+    JobArtifact,
+    Listings,
+    resolve_options,
+)
+from ..harvest import _sources as sources
 from ..models import Artifact
-from ..progress import ProgressCallback
 from ._base import Resource
 from .jobs import Jobs
 from .pipelines import Pipelines
 from .workflows import Workflows
 
-Put = Callable[[JobArtifact], Awaitable[None]]
 Dest = str | os.PathLike[str]
 
 _V1_VCS = {"gh": "github", "github": "github", "bb": "bitbucket", "bitbucket": "bitbucket"}
@@ -67,38 +76,31 @@ class Artifacts(Resource):
         self,
         artifact: Artifact | JobArtifact,
         dest: Dest,
-        *,
-        overwrite: bool = False,
-        progress: ProgressCallback | None = None,
-        layout: Layout | None = None,
+        options: HarvestOptions | None = None,
+        **changes: Unpack[HarvestChanges],
     ) -> DownloadReport:
         """Download one artifact into the folder ``dest``.
 
         A :class:`JobArtifact` is laid out like the bulk methods do; a bare ``Artifact`` has
         no job, so it lands in ``dest/latest/<node_index>/<path>`` (pass a ``layout`` to
-        choose). As everywhere, a file already there with the artifact's size is skipped.
+        choose). As everywhere, a complete file already there is skipped.
         """
         item = artifact if isinstance(artifact, JobArtifact) else _loose(artifact)
-        harvest = self._harvest(dest, 1, None, None, overwrite, progress, layout)
-        return await harvest.from_items([item])
+        return await self._harvest(dest, options, changes).from_items([item])
 
     async def download_latest(
         self,
         slug: str,
         dest: Dest,
+        options: HarvestOptions | None = None,
         *,
         branch: str | None = None,
         filter: Literal["completed", "successful", "failed", "running"] = "successful",
-        concurrency: int = 8,
-        include: Filter | None = None,
-        exclude: Filter | None = None,
-        overwrite: bool = False,
-        progress: ProgressCallback | None = None,
-        layout: Layout | None = None,
+        **changes: Unpack[HarvestChanges],
     ) -> DownloadReport:
         """Download every artifact of a branch's latest build (see :meth:`latest`)."""
+        harvest = self._harvest(dest, options, changes)
         found = await self.latest(slug, branch=branch, filter=filter)
-        harvest = self._harvest(dest, concurrency, include, exclude, overwrite, progress, layout)
         return await harvest.from_items(_loose(a, slug) for a in found)
 
     async def download_job(
@@ -106,14 +108,10 @@ class Artifacts(Resource):
         slug: str,
         number: int,
         dest: Dest,
+        options: HarvestOptions | None = None,
         *,
         job_name: str | None = None,
-        concurrency: int = 8,
-        include: Filter | None = None,
-        exclude: Filter | None = None,
-        overwrite: bool = False,
-        progress: ProgressCallback | None = None,
-        layout: Layout | None = None,
+        **changes: Unpack[HarvestChanges],
     ) -> DownloadReport:
         """Download every artifact of one job into ``dest``.
 
@@ -122,29 +120,20 @@ class Artifacts(Resource):
         """
         job_number(number)
         encode_slug(slug)
-        harvest = self._harvest(dest, concurrency, include, exclude, overwrite, progress, layout)
-
-        async def produce(put: Put) -> None:
-            name = job_name
-            if name is None and layout is None:
-                # CircleCI may retire this endpoint; without it the folder is "<n>-job".
-                with contextlib.suppress(NotFoundError):
-                    name = (await Jobs(self._core).get(slug, number)).name
-            await self._list_job(harvest, slug, number, name, put)
-
-        return await harvest.run(produce)
+        harvest = self._harvest(dest, options, changes)
+        name = job_name
+        if name is None and harvest.options.layout is None:
+            # CircleCI may retire this endpoint; without it the folder is "<n>-job".
+            with contextlib.suppress(NotFoundError):
+                name = (await Jobs(self._core).get(slug, number)).name
+        return await harvest.run(sources.job(self._listings(), slug, number, name))
 
     async def download_workflow(
         self,
         workflow_id: str,
         dest: Dest,
-        *,
-        concurrency: int = 8,
-        include: Filter | None = None,
-        exclude: Filter | None = None,
-        overwrite: bool = False,
-        progress: ProgressCallback | None = None,
-        layout: Layout | None = None,
+        options: HarvestOptions | None = None,
+        **changes: Unpack[HarvestChanges],
     ) -> DownloadReport:
         """Download every artifact of every job of a workflow (approval jobs have none).
 
@@ -152,91 +141,31 @@ class Artifacts(Resource):
         as the first artifacts are listed. One failed artifact never stops the others.
         """
         encode_segment(workflow_id, "workflow_id")
-        harvest = self._harvest(dest, concurrency, include, exclude, overwrite, progress, layout)
-
-        async def produce(put: Put) -> None:
-            await self._list_workflow(harvest, workflow_id, put)
-
-        return await harvest.run(produce)
+        harvest = self._harvest(dest, options, changes)
+        return await harvest.run(sources.workflow(self._listings(), workflow_id))
 
     async def download_pipeline(
         self,
         pipeline_id: str,
         dest: Dest,
-        *,
-        concurrency: int = 8,
-        include: Filter | None = None,
-        exclude: Filter | None = None,
-        overwrite: bool = False,
-        progress: ProgressCallback | None = None,
-        layout: Layout | None = None,
+        options: HarvestOptions | None = None,
+        **changes: Unpack[HarvestChanges],
     ) -> DownloadReport:
         """Download every artifact of every workflow of a pipeline."""
-        harvest = self._harvest(dest, concurrency, include, exclude, overwrite, progress, layout)
-
-        # A rerun from failed lists the passed jobs again under their first job number.
-        listed: set[tuple[str, int]] = set()
-
-        async def produce(put: Put) -> None:
-            async with asyncio.TaskGroup() as group:
-                async for workflow in Pipelines(self._core).workflows(pipeline_id):
-                    group.create_task(self._list_workflow(harvest, workflow.id, put, listed))
-
-        return await harvest.run(produce)
-
-    # -- listing --------------------------------------------------------------------------
+        harvest = self._harvest(dest, options, changes)
+        return await harvest.run(sources.pipeline(self._listings(), pipeline_id))
 
     def _harvest(
-        self,
-        dest: Dest,
-        concurrency: int,
-        include: Filter | None,
-        exclude: Filter | None,
-        overwrite: bool,
-        progress: ProgressCallback | None,
-        layout: Layout | None,
+        self, dest: Dest, options: HarvestOptions | None, changes: HarvestChanges
     ) -> Harvest:
-        return Harvest(
-            self._core,
-            dest,
-            concurrency=concurrency,
-            include=include,
-            exclude=exclude,
-            overwrite=overwrite,
-            progress=progress,
-            layout=layout,
+        return Harvest(self._core, dest, resolve_options(options, changes))
+
+    def _listings(self) -> Listings:
+        return Listings(
+            workflow_jobs=Workflows(self._core).jobs,
+            pipeline_workflows=Pipelines(self._core).workflows,
+            job_artifacts=self.list,
         )
-
-    async def _list_workflow(
-        self,
-        harvest: Harvest,
-        workflow_id: str,
-        put: Put,
-        listed: set[tuple[str, int]] | None = None,
-    ) -> None:
-        listed = set() if listed is None else listed
-        async with asyncio.TaskGroup() as group:
-            async for job in Workflows(self._core).jobs(workflow_id):
-                if job.job_number is None:  # approval jobs have no number and no artifacts
-                    continue
-                if (job.project_slug, job.job_number) in listed:
-                    continue
-                listed.add((job.project_slug, job.job_number))
-                group.create_task(
-                    self._list_job(harvest, job.project_slug, job.job_number, job.name, put)
-                )
-
-    async def _list_job(
-        self, harvest: Harvest, slug: str, number: int, job_name: str | None, put: Put
-    ) -> None:
-        try:
-            async for artifact in self.list(slug, number):
-                item = JobArtifact(
-                    artifact=artifact, project_slug=slug, job_number=number, job_name=job_name
-                )
-                await put(item)
-        except CircleCIError as exc:
-            harvest.listing_failed(slug, number, exc)
 
 
 def _loose(artifact: Artifact, slug: str = "") -> JobArtifact:

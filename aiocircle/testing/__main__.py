@@ -75,6 +75,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     knobs.add_argument(
         "--truncate-rate", type=float, default=0.0, help="share of downloads cut short"
     )
+    knobs.add_argument(
+        "--no-redirect", action="store_true", help="artifacts host serves bytes, no 302"
+    )
     return parser.parse_args(argv)
 
 
@@ -92,7 +95,7 @@ def build(args: argparse.Namespace) -> FakeCircleCI:
         hostile_paths=args.hostile_paths,
         huge_artifact_size=args.huge_artifact_size,
     )
-    return FakeCircleCI(
+    fake = FakeCircleCI(
         args.token,
         seed=args.seed,
         page_size=args.page_size,
@@ -110,6 +113,8 @@ def build(args: argparse.Namespace) -> FakeCircleCI:
         artifacts_port=args.artifacts_port,
         storage_port=args.storage_port,
     )
+    fake.knobs.redirect = not args.no_redirect
+    return fake
 
 
 async def serve(fake: FakeCircleCI) -> None:

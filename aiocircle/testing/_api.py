@@ -10,13 +10,13 @@ import base64
 import binascii
 import bisect
 import json
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
-import attrs
 from aiohttp import web
 
 from . import _render as render
+from ._calls import V1, V2, Call, Handler, RouteSpec
 from ._faults import Knobs
 from ._http import HttpError, json_response
 from ._routing import Match, Route, Router, compile_route, split_path
@@ -29,44 +29,11 @@ from ._state import (
     Pipeline,
     Project,
     State,
-    User,
     Workflow,
 )
-
-if TYPE_CHECKING:
-    from ._tagapi import TagApi
-
-V2 = "/api/v2"
-V1 = "/api/v1.1"
+from ._tagapi import TagApi
 
 T = TypeVar("T")
-
-
-@attrs.frozen
-class Call:
-    """One authenticated API request, as handlers see it."""
-
-    request: web.BaseRequest
-    params: dict[str, str]
-    user: User
-
-
-Handler = Callable[[Call], Awaitable[web.Response]]
-
-
-@attrs.frozen
-class RouteSpec:
-    prefix: str
-    method: str
-    template: str
-    handler: str
-
-    @property
-    def name(self) -> str:
-        """The counting key: `GET /me` for API v2, `GET /api/v1.1/...` for API v1.1."""
-        path = self.template if self.prefix == V2 else self.prefix + self.template
-        return f"{self.method} {path}"
-
 
 ROUTES = (
     RouteSpec(V2, "GET", "/me", "me"),

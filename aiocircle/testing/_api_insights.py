@@ -11,7 +11,7 @@ import attrs
 from aiohttp import web
 
 from . import _insights as ins
-from ._api import V2, Call, RouteSpec
+from ._calls import V2, Call, RouteSpec
 from ._http import HttpError, json_response
 from ._render import dumps
 from ._state import Job, NotFound, Project, Workflow, iso

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 from aiohttp import web
 
-from ._api import V2, Call, RouteSpec
+from ._calls import V2, Call, RouteSpec
 from ._http import HttpError, json_response
 from ._render import dumps
 from ._state import State, iso

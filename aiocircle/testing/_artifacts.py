@@ -167,6 +167,12 @@ class Storage:
         if "Authorization" in request.headers:
             # What S3 answers when a pre-signed URL also carries an Authorization header.
             return _s3_error(400, "InvalidArgument", "Only one auth mechanism allowed"), None
+        return await self.serve(request, artifact)
+
+    async def serve(
+        self, request: web.BaseRequest, artifact: Artifact
+    ) -> tuple[web.StreamResponse, str | None]:
+        """The artifact's bytes (honouring Range), once the request is known to be allowed."""
         content = artifact.content
         stopped = artifact.job.stopped_at or artifact.job.started_at
         headers = {

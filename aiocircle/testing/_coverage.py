@@ -26,7 +26,8 @@ from typing import Any
 
 import attrs
 
-from .._operations import Operation, operation_of, operations
+from .._operations import Operation, operation_of
+from ..resources import operations
 from .spec import live_operations, openapi
 
 #: The pytest cache key the test run writes its calls under.

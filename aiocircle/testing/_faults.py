@@ -87,7 +87,9 @@ class Knobs:
     - `rate_limit` throttles API requests per token (None: no limit; a new value starts
       with full buckets);
     - `faults` injects random failures;
-    - `page_size` is the number of items per page on every paginated endpoint.
+    - `page_size` is the number of items per page on every paginated endpoint;
+    - `redirect`: the artifacts host answers 302 to storage (True, as CircleCI does) or
+      serves the bytes itself (False: one hop less, for measuring per-file costs).
     """
 
     latency: float = attrs.field(default=0.0, validator=v.ge(0.0))
@@ -96,6 +98,7 @@ class Knobs:
     rate_limit: RateLimit | None = None
     faults: Faults = attrs.field(factory=Faults, converter=_no_faults_if_none)
     page_size: int = attrs.field(default=20, validator=v.ge(1))
+    redirect: bool = True
 
 
 @attrs.frozen

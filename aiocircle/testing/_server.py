@@ -17,13 +17,15 @@ import socket
 from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 from urllib.parse import unquote
 
 from aiohttp import web
 
-from ._api import V1, V2, Api, Call, Handler, state_error
+from .._client import CircleCI
+from ._api import Api, state_error
 from ._artifacts import ArtifactsHost, Storage, find_leaks
+from ._calls import V1, V2, Call, Handler
 from ._faults import (
     Chaos,
     FailQueue,
@@ -37,13 +39,10 @@ from ._faults import (
 )
 from ._http import HttpError, drop_connection, error_response, presented_token
 from ._observe import LeakRecord, RequestRecord, Stats, scrub
-from ._populate import Dataset
+from ._populate import Dataset, populate
 from ._registry import TAG_APIS
 from ._routing import Match
 from ._state import Artifact, Conflict, NotFound, State
-
-if TYPE_CHECKING:
-    from aiocircle import CircleCI
 
 logger = logging.getLogger("aiocircle.testing")
 
@@ -113,7 +112,7 @@ class FakeCircleCI:
         self._runners: list[web.BaseRunner] = []
         self._closed = False
         if dataset is not None:
-            self.state.populate(dataset)
+            populate(self.state, dataset)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -214,7 +213,7 @@ class FakeCircleCI:
 
     def populate(self, dataset: Dataset) -> None:
         """Add a deterministic data set (see `Dataset`) to the state."""
-        self.state.populate(dataset)
+        populate(self.state, dataset)
 
     def artifacts(self) -> list[Artifact]:
         """Every artifact of every project, in creation order."""
@@ -412,7 +411,12 @@ class FakeCircleCI:
         try:
             outcome = await self._interfere(request, "artifacts", lambda: _paths(request))
             if outcome is None:
-                outcome = await self._artifacts.handle(request), None
+                answer = await self._artifacts.handle(request)
+                artifact = self._artifacts.find(request.raw_path)
+                if answer.status == 302 and not self.knobs.redirect and artifact is not None:
+                    outcome = await self._storage.serve(request, artifact)  # no storage hop
+                else:
+                    outcome = answer, None
             return outcome[0]
         finally:
             self._record("artifacts", request, route, outcome)

@@ -13,14 +13,11 @@ import random
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
 from ._content import ArtifactContent, artifact_key
-
-if TYPE_CHECKING:
-    from ._populate import Dataset
 
 #: The fake's "now" when it starts; every timestamp is derived from it.
 EPOCH = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
@@ -691,12 +688,6 @@ class State:
         var = EnvVar(name=name, value=value, created_at=self.now)
         project.env_vars[name] = var
         return var
-
-    def populate(self, dataset: Dataset) -> list[Project]:
-        """Build a deterministic data set; see `Dataset`."""
-        from ._populate import populate
-
-        return populate(self, dataset)
 
     # --- state changes (the API's POST endpoints use these) -----------------------------------
 

@@ -8,19 +8,34 @@ class (reached with :meth:`TagApi.part`), and is named once in ``_registry.TAG_A
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from aiohttp import web
 
-from ._api import Call, RouteSpec
+from ._calls import Call, RouteSpec
 from ._faults import Knobs
 from ._state import Project, State
 
-if TYPE_CHECKING:
-    from ._api import Api
-
 T = TypeVar("T")
 P = TypeVar("P")
+
+
+class TagHost(Protocol):
+    """What a tag module uses of the fake's API (``_api.Api``), typed by shape so that
+    module and this one do not import each other."""
+
+    state: State
+    knobs: Knobs
+
+    def project_of(self, call: Call) -> Project: ...
+
+    def presign_file(self, blob_id: str) -> str: ...
+
+    async def body_of(self, call: Call) -> dict[str, Any]: ...
+
+    def page_of(
+        self, call: Call, items: Sequence[T], encode: Callable[[T], bytes]
+    ) -> web.Response: ...
 
 
 class TagApi:
@@ -38,7 +53,7 @@ class TagApi:
 
     ROUTES: ClassVar[tuple[RouteSpec, ...]] = ()
 
-    def __init__(self, api: Api) -> None:
+    def __init__(self, api: TagHost) -> None:
         self._api = api
 
     @property

@@ -16,7 +16,8 @@ from typing import Any
 
 import attrs
 
-from aiocircle.download import DownloadReport, JobArtifact
+from aiocircle.harvest import DownloadReport, JobArtifact
+from aiocircle.harvest._manifest import MANIFEST_NAME
 from aiocircle.testing import FakeCircleCI, Job
 
 SLUG = "gh/acme/harvest"
@@ -115,13 +116,15 @@ def layout_path(dest: Path, job: Job, node_index: int, path: str) -> Path:
 
 
 def part_files(root: Path) -> list[Path]:
-    """Temporary download files (``.<name>.<random>.part``) anywhere under ``root``."""
+    """Temporary download files (``.aiocircle-<random>.part``) anywhere under ``root``."""
     return sorted(p for p in root.rglob("*") if p.name.startswith(".") and p.suffix == ".part")
 
 
 def files_under(root: Path) -> list[Path]:
-    """Every regular file under ``root`` (symlinks not followed), sorted."""
-    return sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+    """Every regular file under ``root`` (symlinks not followed, the manifest left out), sorted."""
+    return sorted(
+        p for p in root.rglob("*") if p.is_file() and not p.is_symlink() and p.name != MANIFEST_NAME
+    )
 
 
 def names_in(folder: Path) -> list[str]:

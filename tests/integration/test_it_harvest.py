@@ -28,20 +28,25 @@ from _harvest_helpers import (
 )
 
 from aiocircle import CircleCI, RetryPolicy
-from aiocircle.download import DownloadStatus, Harvest, JobArtifact, default_layout
 from aiocircle.errors import AuthenticationError, NotFoundError
-from aiocircle.models import Artifact
-from aiocircle.progress import (
+from aiocircle.harvest import (
     BytesReceived,
+    DownloadStatus,
     FileDone,
     FileFailed,
     FileQueued,
     FileRetrying,
     FileSkipped,
     FileStarted,
+    Harvest,
     HarvestFinished,
+    HarvestOptions,
+    JobArtifact,
     ProgressEvent,
+    default_layout,
 )
+from aiocircle.harvest._manifest import MANIFEST_NAME
+from aiocircle.models import Artifact
 from aiocircle.testing import Dataset, FakeCircleCI, Faults
 
 FAST_RETRY = RetryPolicy(backoff_base=0.01, max_attempts=12)
@@ -83,7 +88,7 @@ async def test_workflow_harvest_matches_checksums_and_layout(
     # The approval job has no number and no artifacts: never listed, never a folder.
     assert all(e.item.job_name != "hold" for e in report.entries)
     assert sorted(p.name for p in dest.iterdir()) == sorted(
-        f"{job.number}-{job.name}" for job in seeded.jobs
+        [MANIFEST_NAME] + [f"{job.number}-{job.name}" for job in seeded.jobs]
     )
     assert fake.stats.count("GET /project/{project-slug}/{job-number}/artifacts") >= 3
     assert part_files(tmp_path) == []
@@ -134,7 +139,7 @@ async def test_without_the_artifact_host_configured_the_token_is_withheld(
         report = await cci.artifacts.download_workflow(seeded.workflow_id, tmp_path)
 
     assert len(report.failed) == seeded.artifact_count
-    assert all("401" in (e.error or "") for e in report.failed)
+    assert all("401" in (e.message or "") for e in report.failed)
     assert files_under(tmp_path) == [] and part_files(tmp_path) == []
     assert fake.leaks == []
 
@@ -198,7 +203,7 @@ async def test_harvest_through_faults_on_every_listener_ends_complete(
     assert fake.leaks == []
 
 
-async def test_rerun_into_the_same_dest_downloads_nothing(
+async def test_rerun_of_a_complete_harvest_sends_nothing_to_artifacts_host_or_storage(
     fake: FakeCircleCI, tmp_path: Path
 ) -> None:
     seeded = seed_workflow(fake, per_job=10)
@@ -212,15 +217,40 @@ async def test_rerun_into_the_same_dest_downloads_nothing(
     assert second.ok
     assert second.downloaded == []
     assert len(second.skipped) == seeded.artifact_count
-    assert {e.status for e in second.entries} == {DownloadStatus.SKIPPED}
     assert second.bytes == 0
     assert mismatches(fake, second) == []
     assert {p: p.stat().st_mtime_ns for p in files_under(tmp_path)} == before
+    # The manifest vouched for every file: only the listing went out.
+    assert artifacts_records(fake) == [] and storage_records(fake) == []
+    assert fake.stats.count("GET /project/{project-slug}/{job-number}/artifacts") >= 3
+
+
+async def test_rerun_without_a_manifest_probes_and_downloads_nothing(
+    fake: FakeCircleCI, tmp_path: Path
+) -> None:
+    seeded = seed_workflow(fake, per_job=10)
+    async with client(fake) as cci:
+        first = await cci.artifacts.download_workflow(seeded.workflow_id, tmp_path)
+        (tmp_path / MANIFEST_NAME).unlink()
+        before = {p: p.stat().st_mtime_ns for p in files_under(tmp_path)}
+        fake.reset_stats()
+        second = await cci.artifacts.download_workflow(seeded.workflow_id, tmp_path)
+        storage = storage_records(fake)
+        fake.reset_stats()
+        third = await cci.artifacts.download_workflow(seeded.workflow_id, tmp_path)
+
+    assert len(first.downloaded) == seeded.artifact_count
+    assert second.ok and second.downloaded == []
+    assert {e.status for e in second.entries} == {DownloadStatus.SKIPPED}
+    assert mismatches(fake, second) == []
+    assert {p: p.stat().st_mtime_ns for p in files_under(tmp_path)} == before
     # Storage served no body: 416 "you have it all" to the probes, 200 only for empty files.
-    storage = storage_records(fake)
     assert len(storage) == seeded.artifact_count
     served = [fake.state.blobs[r.path.split("/")[2]].size for r in storage if r.status != 416]
     assert served and set(served) == {0}
+    # The probed files went into a new manifest: the third run asks nothing.
+    assert third.ok and len(third.skipped) == seeded.artifact_count
+    assert storage_records(fake) == []
 
 
 async def test_rerun_replaces_a_file_of_the_wrong_size(fake: FakeCircleCI, tmp_path: Path) -> None:
@@ -471,7 +501,7 @@ async def test_artifact_404_on_either_hop_is_reported_and_writes_nothing(
     failed = {e.path: e for e in report.failed}
     assert set(failed) == {gone_host, "out/build/dir-2/file-2.bin"}
     for entry in failed.values():
-        assert entry.local_path is None and "404" in (entry.error or "")
+        assert entry.local_path is None and "404" in (entry.message or "")
         node = entry.item.artifact.node_index
         assert not layout_path(tmp_path, build, node, entry.path).exists()
     assert len(report.downloaded) == seeded.artifact_count - 2
@@ -493,7 +523,7 @@ async def test_an_html_error_page_is_never_saved(fake: FakeCircleCI, tmp_path: P
         report = await cci.artifacts.download_workflow(seeded.workflow_id, tmp_path)
 
     assert {e.path.rsplit("/", 1)[-1] for e in report.failed} == {stuck}
-    assert all("500" in (e.error or "") for e in report.failed)
+    assert all("500" in (e.message or "") for e in report.failed)
     assert mismatches(fake, report) == []
     for local in files_under(tmp_path):
         assert b"<html>" not in local.read_bytes()
@@ -552,7 +582,7 @@ async def test_download_job_of_a_missing_project_reports_a_listing_failure(
         report = await cci.artifacts.download_job("gh/acme/nope", 1, tmp_path)
     assert report.entries == []
     assert [(f.project_slug, f.job_number) for f in report.listing] == [("gh/acme/nope", 1)]
-    assert "404" in report.listing[0].error
+    assert "404" in report.listing[0].message
     assert not report.ok
 
 
@@ -786,7 +816,7 @@ async def test_one_broken_artifact_fails_alone_and_the_others_download(
         return str(default_layout(item))
 
     async with client(fake) as cci:
-        harvest = Harvest(cci._core, tmp_path, concurrency=2, layout=layout)
+        harvest = Harvest(cci._core, tmp_path, HarvestOptions(concurrency=2, layout=layout))
         report = await harvest.from_items([*broken, *good])
 
     by_path = {e.path: e for e in report.entries}
@@ -811,19 +841,19 @@ async def test_cancelled_while_the_partial_file_is_being_created_leaves_nothing(
 ) -> None:
     import time
 
-    import aiocircle.download as download
+    import aiocircle.harvest._fetch as fetch
 
     seeded = seed_workflow(fake, per_job=1, max_size=1000)
     creating = asyncio.Event()
     loop = asyncio.get_running_loop()
-    real = download._new_partial_file
+    real = fetch._new_partial_file
 
-    def slow_create(target: Path) -> Path:
+    def slow_create(target: Path, folders: fetch.Folders) -> Any:
         loop.call_soon_threadsafe(creating.set)
         time.sleep(0.3)  # a slow file system: the cancellation lands meanwhile
-        return real(target)
+        return real(target, folders)
 
-    monkeypatch.setattr(download, "_new_partial_file", slow_create)
+    monkeypatch.setattr(fetch, "_new_partial_file", slow_create)
     async with client(fake) as cci:
         task = asyncio.create_task(cci.artifacts.download_workflow(seeded.workflow_id, tmp_path))
         await asyncio.wait_for(creating.wait(), timeout=10)

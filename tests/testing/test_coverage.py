@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from aiocircle import CircleCI, NotFoundError
-from aiocircle._operations import operations
-from aiocircle.resources import Users
+from aiocircle.resources import Users, operations
 from aiocircle.testing import FakeCircleCI, _coverage
 from aiocircle.testing.__main__ import main
 from aiocircle.testing.spec import live_operations, openapi

@@ -8,6 +8,7 @@ import pytest
 
 from aiocircle.testing import Dataset, State
 from aiocircle.testing import _render as render
+from aiocircle.testing._populate import populate
 from aiocircle.testing._routing import Router, compile_route, split_path
 from aiocircle.testing._state import EPOCH, derive_workflow_status
 
@@ -47,7 +48,7 @@ def snapshot(state: State) -> list[Any]:
 
 def populated(seed: int, dataset: Dataset = DATASET) -> State:
     state = State(seed=seed)
-    state.populate(dataset)
+    populate(state, dataset)
     return state
 
 

@@ -11,7 +11,7 @@ from fake_api import Api
 
 import aiocircle.testing._server as server_module
 from aiocircle.testing import FakeCircleCI, State
-from aiocircle.testing._api import V2, Call, RouteSpec
+from aiocircle.testing._calls import V2, Call, RouteSpec
 from aiocircle.testing._http import HttpError, json_response
 from aiocircle.testing._render import dumps
 from aiocircle.testing._state import NotFound

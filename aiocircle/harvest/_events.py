@@ -1,4 +1,4 @@
-"""Progress events of artifact downloads: small frozen objects a callback can ``match`` on.
+"""Progress events of a harvest: small frozen objects a callback can ``match`` on.
 
 ::
 
@@ -6,8 +6,8 @@
         match event:
             case FileDone(item=item, bytes=n):
                 print(f"{item.artifact.path}: {n} bytes")
-            case FileFailed(item=item, error=error):
-                print(f"{item.artifact.path} failed: {error}")
+            case FileFailed(item=item, message=message):
+                print(f"{item.artifact.path} failed: {message}")
 
 A callback that raises is logged on the ``aiocircle`` logger and otherwise ignored:
 a broken progress display never breaks a download.
@@ -18,12 +18,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import attrs
 
-if TYPE_CHECKING:
-    from .download import DownloadReport, JobArtifact
+from ..errors import CircleCIError
+from ._types import DownloadReport, JobArtifact
 
 logger = logging.getLogger("aiocircle")
 
@@ -70,10 +69,14 @@ class FileDone:
 
 @attrs.frozen
 class FileSkipped:
-    """The file was already complete on disk (same size), so nothing was downloaded."""
+    """The file was already complete on disk, so nothing was downloaded.
+
+    ``checked`` is ``False`` when the manifest vouched for it (no request at all) and
+    ``True`` when a one-byte probe of the server confirmed its size."""
 
     item: JobArtifact
     local_path: Path
+    checked: bool = True
 
 
 @attrs.frozen
@@ -81,7 +84,8 @@ class FileFailed:
     """The file could not be downloaded (after retries) or was refused (unsafe path)."""
 
     item: JobArtifact
-    error: str
+    error: CircleCIError = attrs.field(eq=False)
+    message: str
     refused: bool = False
 
 

@@ -1,0 +1,39 @@
+"""What API handlers of the fake share: the prefixes, one authenticated call, a route's spec."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import attrs
+from aiohttp import web
+
+from ._state import User
+
+V2 = "/api/v2"
+V1 = "/api/v1.1"
+
+
+@attrs.frozen
+class Call:
+    """One authenticated API request, as handlers see it."""
+
+    request: web.BaseRequest
+    params: dict[str, str]
+    user: User
+
+
+Handler = Callable[[Call], Awaitable[web.Response]]
+
+
+@attrs.frozen
+class RouteSpec:
+    prefix: str
+    method: str
+    template: str
+    handler: str
+
+    @property
+    def name(self) -> str:
+        """The counting key: `GET /me` for API v2, `GET /api/v1.1/...` for API v1.1."""
+        path = self.template if self.prefix == V2 else self.prefix + self.template
+        return f"{self.method} {path}"
