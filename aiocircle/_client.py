@@ -24,7 +24,17 @@ from ._throttle import Throttle
 from .bulk import Bulk
 from .errors import ConfigurationError
 from .limiter import RateLimiter
-from .resources import Artifacts, Jobs, Oidc, Pipelines, Policies, Projects, Users, Workflows
+from .resources import (
+    Artifacts,
+    Jobs,
+    Oidc,
+    Organizations,
+    Pipelines,
+    Policies,
+    Projects,
+    Users,
+    Workflows,
+)
 from .transport import AiohttpTransport, Transport
 
 __version__ = "0.1.0"
@@ -120,6 +130,7 @@ class CircleCI:
         self.artifacts = Artifacts(self._core)
         self.policies = Policies(self._core)
         self.oidc = Oidc(self._core)
+        self.organizations = Organizations(self._core)
         self.bulk = Bulk(self)
 
     @property

@@ -15,6 +15,16 @@ from .jobs import (
     TestResult,
 )
 from .oidc import ClaimResponse
+from .organizations import (
+    Group,
+    GroupDeleted,
+    Organization,
+    UrlOrbAllowList,
+    UrlOrbAllowListChange,
+    UrlOrbAllowListEntry,
+    UrlOrbAuth,
+    VcsType,
+)
 from .pipelines import (
     Actor,
     Commit,
@@ -56,6 +66,8 @@ __all__ = [
     "DecisionVcs",
     "EnvVar",
     "Executor",
+    "Group",
+    "GroupDeleted",
     "JobContext",
     "JobDetails",
     "JobMessage",
@@ -66,6 +78,7 @@ __all__ = [
     "LatestWorkflow",
     "MessageResponse",
     "Model",
+    "Organization",
     "ParallelRun",
     "Pipeline",
     "PipelineConfig",
@@ -80,8 +93,13 @@ __all__ = [
     "RerunResponse",
     "TestResult",
     "Trigger",
+    "UrlOrbAllowList",
+    "UrlOrbAllowListChange",
+    "UrlOrbAllowListEntry",
+    "UrlOrbAuth",
     "User",
     "VcsInfo",
+    "VcsType",
     "Violation",
     "Workflow",
     "WorkflowJob",

@@ -6,10 +6,12 @@ One line per tag module, sorted; each is a :class:`TagApi` subclass.
 from __future__ import annotations
 
 from ._api_oidc import OidcApi
+from ._api_organizations import OrganizationsApi
 from ._api_policies import PoliciesApi
 from ._tagapi import TagApi
 
 TAG_APIS: tuple[type[TagApi], ...] = (
     OidcApi,
+    OrganizationsApi,
     PoliciesApi,
 )
