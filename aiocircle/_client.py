@@ -29,9 +29,11 @@ from .resources import (
     Jobs,
     Oidc,
     Organizations,
+    PipelineDefinitions,
     Pipelines,
     Policies,
     Projects,
+    Triggers,
     Users,
     Workflows,
 )
@@ -131,6 +133,8 @@ class CircleCI:
         self.policies = Policies(self._core)
         self.oidc = Oidc(self._core)
         self.organizations = Organizations(self._core)
+        self.pipeline_definitions = PipelineDefinitions(self._core)
+        self.triggers = Triggers(self._core)
         self.bulk = Bulk(self)
 
     @property

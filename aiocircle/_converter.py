@@ -41,10 +41,10 @@ def _structure_datetime(value: Any, _: type) -> datetime:
 
 
 def _open_enum(type_: Any) -> type[enum.Enum] | None:
-    """The enum of an ``SomeEnum | str`` annotation, else ``None``."""
+    """The enum of a ``SomeEnum | str`` or ``SomeEnum | str | None`` annotation, else ``None``."""
     if get_origin(type_) not in (Union, types.UnionType):
         return None
-    args = set(get_args(type_))
+    args = set(get_args(type_)) - {type(None)}
     if str not in args or len(args) != 2:
         return None
     (other,) = args - {str}
@@ -56,6 +56,8 @@ def _open_enum(type_: Any) -> type[enum.Enum] | None:
 def _structure_open_enum(value: Any, type_: Any) -> Any:
     enum_cls = _open_enum(type_)
     assert enum_cls is not None
+    if value is None and type(None) in get_args(type_):
+        return None
     if not isinstance(value, str):
         raise TypeError(f"expected a string for {enum_cls.__name__}, got {value!r}")
     try:

@@ -25,6 +25,14 @@ from .organizations import (
     UrlOrbAuth,
     VcsType,
 )
+from .pipeline_definitions import (
+    CheckoutSource,
+    ConfigSource,
+    PipelineDefinition,
+    PipelineDefinitionDeleted,
+    PipelineDefinitionList,
+    SourceRepo,
+)
 from .pipelines import (
     Actor,
     Commit,
@@ -48,6 +56,14 @@ from .policies import (
     Violation,
 )
 from .projects import CheckoutKey, EnvVar, Project, VcsInfo
+from .triggers import (
+    EventPreset,
+    EventSource,
+    PipelineTrigger,
+    PipelineTriggerList,
+    TriggerDeleted,
+    TriggerWebhook,
+)
 from .users import Collaboration, User
 from .workflows import JobStatus, JobType, RerunResponse, Workflow, WorkflowJob, WorkflowStatus
 
@@ -56,15 +72,19 @@ __all__ = [
     "Artifact",
     "BundleDiff",
     "CheckoutKey",
+    "CheckoutSource",
     "ClaimResponse",
     "Collaboration",
     "Commit",
+    "ConfigSource",
     "Decision",
     "DecisionLog",
     "DecisionMetadata",
     "DecisionSettings",
     "DecisionVcs",
     "EnvVar",
+    "EventPreset",
+    "EventSource",
     "Executor",
     "Group",
     "GroupDeleted",
@@ -83,16 +103,24 @@ __all__ = [
     "Pipeline",
     "PipelineConfig",
     "PipelineCreation",
+    "PipelineDefinition",
+    "PipelineDefinitionDeleted",
+    "PipelineDefinitionList",
     "PipelineError",
     "PipelineRef",
     "PipelineState",
+    "PipelineTrigger",
+    "PipelineTriggerList",
     "PipelineVcs",
     "Policy",
     "PolicyBundle",
     "Project",
     "RerunResponse",
+    "SourceRepo",
     "TestResult",
     "Trigger",
+    "TriggerDeleted",
+    "TriggerWebhook",
     "UrlOrbAllowList",
     "UrlOrbAllowListChange",
     "UrlOrbAllowListEntry",

@@ -4,9 +4,11 @@ from .artifacts import Artifacts
 from .jobs import Jobs
 from .oidc import Oidc
 from .organizations import Organizations
+from .pipeline_definitions import PipelineDefinitions
 from .pipelines import Pipelines
 from .policies import Policies
 from .projects import Projects
+from .triggers import Triggers
 from .users import Users
 from .workflows import Workflows
 
@@ -15,9 +17,11 @@ __all__ = [
     "Jobs",
     "Oidc",
     "Organizations",
+    "PipelineDefinitions",
     "Pipelines",
     "Policies",
     "Projects",
+    "Triggers",
     "Users",
     "Workflows",
 ]

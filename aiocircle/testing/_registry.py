@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from ._api_oidc import OidcApi
 from ._api_organizations import OrganizationsApi
+from ._api_pipeline_definitions import PipelineDefinitionsApi
 from ._api_policies import PoliciesApi
+from ._api_triggers import TriggersApi
 from ._tagapi import TagApi
 
 TAG_APIS: tuple[type[TagApi], ...] = (
     OidcApi,
     OrganizationsApi,
+    PipelineDefinitionsApi,
     PoliciesApi,
+    TriggersApi,
 )
