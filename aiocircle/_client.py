@@ -29,6 +29,7 @@ from .resources import (
     Jobs,
     Oidc,
     Organizations,
+    OtelExporters,
     PipelineDefinitions,
     Pipelines,
     Policies,
@@ -133,6 +134,7 @@ class CircleCI:
         self.policies = Policies(self._core)
         self.oidc = Oidc(self._core)
         self.organizations = Organizations(self._core)
+        self.otel_exporters = OtelExporters(self._core)
         self.pipeline_definitions = PipelineDefinitions(self._core)
         self.triggers = Triggers(self._core)
         self.bulk = Bulk(self)

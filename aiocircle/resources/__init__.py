@@ -4,6 +4,7 @@ from .artifacts import Artifacts
 from .jobs import Jobs
 from .oidc import Oidc
 from .organizations import Organizations
+from .otel_exporters import OtelExporters
 from .pipeline_definitions import PipelineDefinitions
 from .pipelines import Pipelines
 from .policies import Policies
@@ -17,6 +18,7 @@ __all__ = [
     "Jobs",
     "Oidc",
     "Organizations",
+    "OtelExporters",
     "PipelineDefinitions",
     "Pipelines",
     "Policies",

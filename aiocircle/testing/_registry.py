@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ._api_oidc import OidcApi
 from ._api_organizations import OrganizationsApi
+from ._api_otel_exporters import OtelExportersApi
 from ._api_pipeline_definitions import PipelineDefinitionsApi
 from ._api_policies import PoliciesApi
 from ._api_triggers import TriggersApi
@@ -15,6 +16,7 @@ from ._tagapi import TagApi
 TAG_APIS: tuple[type[TagApi], ...] = (
     OidcApi,
     OrganizationsApi,
+    OtelExportersApi,
     PipelineDefinitionsApi,
     PoliciesApi,
     TriggersApi,
