@@ -29,8 +29,13 @@ class FakeDefinition:
     #: The GitHub App repository id of the config file; None for the circleci provider.
     config_repo_id: str | None
     checkout_repo_id: str
+    #: Every other definition answers its repositories without the optional ``full_name``,
+    #: so a client that needs it fails a test.
+    terse: bool = False
 
     def _repo(self, external_id: str) -> dict[str, str]:
+        if self.terse:
+            return {"external_id": external_id}
         org = self.project.organization.name
         return {"full_name": f"{org}/{self.project.name}", "external_id": external_id}
 
@@ -57,6 +62,7 @@ class PipelineDefinitions:
     def __init__(self, state: State) -> None:
         self._state = state
         self.by_id: dict[str, FakeDefinition] = {}
+        self._added = 0
 
     def add(
         self,
@@ -77,7 +83,9 @@ class PipelineDefinitions:
             config_file_path=config_file_path,
             config_repo_id=config_repo_id,
             checkout_repo_id=checkout_repo_id,
+            terse=self._added % 2 == 1,
         )
+        self._added += 1
         self.by_id[definition.id] = definition
         return definition
 

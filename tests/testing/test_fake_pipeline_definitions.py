@@ -102,3 +102,14 @@ async def test_a_trigger_update_keeps_what_it_does_not_name(api: Api) -> None:
     assert after == {**before, "disabled": False}
     assert (await api.call("DELETE", path))[0] == 200
     assert (await api.call("GET", path))[0] == 404
+
+
+async def test_every_other_definition_leaves_out_the_optional_repo_names(api: Api) -> None:
+    project, definitions, _ = seed(api)
+    answers = [
+        await api.get(f"/projects/{project.id}/pipeline-definitions/{d.id}") for d in definitions
+    ]
+    assert [set(a["checkout_source"]["repo"]) for a in answers] == [
+        {"full_name", "external_id"},
+        {"external_id"},
+    ]
