@@ -29,9 +29,13 @@ from .resources import (
     Insights,
     Jobs,
     Oidc,
+    Organizations,
+    OtelExporters,
+    PipelineDefinitions,
     Pipelines,
     Policies,
     Projects,
+    Triggers,
     Usage,
     Users,
     Workflows,
@@ -133,6 +137,10 @@ class CircleCI:
         self.oidc = Oidc(self._core)
         self.insights = Insights(self._core)
         self.usage = Usage(self._core)
+        self.organizations = Organizations(self._core)
+        self.otel_exporters = OtelExporters(self._core)
+        self.pipeline_definitions = PipelineDefinitions(self._core)
+        self.triggers = Triggers(self._core)
         self.bulk = Bulk(self)
 
     @property

@@ -5,9 +5,13 @@ from .artifacts import Artifacts
 from .insights import Insights
 from .jobs import Jobs
 from .oidc import Oidc
+from .organizations import Organizations
+from .otel_exporters import OtelExporters
+from .pipeline_definitions import PipelineDefinitions
 from .pipelines import Pipelines
 from .policies import Policies
 from .projects import Projects
+from .triggers import Triggers
 from .usage import Usage
 from .users import Users
 from .workflows import Workflows
@@ -17,9 +21,13 @@ __all__ = [
     "Insights",
     "Jobs",
     "Oidc",
+    "Organizations",
+    "OtelExporters",
+    "PipelineDefinitions",
     "Pipelines",
     "Policies",
     "Projects",
+    "Triggers",
     "Usage",
     "Users",
     "Workflows",

@@ -6,8 +6,6 @@ are the spec's own, so `ROUTES` can be checked against it.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import bisect
 import json
 from collections.abc import Callable, Sequence
@@ -16,7 +14,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from . import _render as render
-from ._calls import V1, V2, Call, Handler, RouteSpec
+from ._calls import V1, V2, Call, Handler, RouteSpec, decode_page_token, encode_page_token
 from ._faults import Knobs
 from ._http import HttpError, json_response
 from ._routing import Match, Route, Router, compile_route, split_path
@@ -82,21 +80,6 @@ _V1_FILTERS: dict[str, Callable[[Job], bool]] = {
     "failed": lambda job: job.status in ("failed", "infrastructure_fail", "timedout"),
     "running": lambda job: job.status == "running",
 }
-
-
-def encode_page_token(kind: str, position: int) -> str:
-    return base64.urlsafe_b64encode(f"{kind}:{position}".encode()).decode().rstrip("=")
-
-
-def decode_page_token(token: str, kind: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        found, _, position = text.partition(":")
-        if found == kind:
-            return int(position)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise HttpError(400, "Invalid page-token")
 
 
 class Api:

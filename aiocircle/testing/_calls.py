@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Awaitable, Callable
 
 import attrs
 from aiohttp import web
 
+from ._http import HttpError
 from ._state import User
 
 V2 = "/api/v2"
@@ -37,3 +40,18 @@ class RouteSpec:
         """The counting key: `GET /me` for API v2, `GET /api/v1.1/...` for API v1.1."""
         path = self.template if self.prefix == V2 else self.prefix + self.template
         return f"{self.method} {path}"
+
+
+def encode_page_token(kind: str, position: int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{position}".encode()).decode().rstrip("=")
+
+
+def decode_page_token(token: str, kind: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        found, _, position = text.partition(":")
+        if found == kind:
+            return int(position)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise HttpError(400, "Invalid page-token")

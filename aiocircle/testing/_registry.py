@@ -7,13 +7,21 @@ from __future__ import annotations
 
 from ._api_insights import InsightsApi
 from ._api_oidc import OidcApi
+from ._api_organizations import OrganizationsApi
+from ._api_otel_exporters import OtelExportersApi
+from ._api_pipeline_definitions import PipelineDefinitionsApi
 from ._api_policies import PoliciesApi
+from ._api_triggers import TriggersApi
 from ._api_usage import UsageApi
 from ._tagapi import TagApi
 
 TAG_APIS: tuple[type[TagApi], ...] = (
     InsightsApi,
     OidcApi,
+    OrganizationsApi,
+    OtelExportersApi,
+    PipelineDefinitionsApi,
     PoliciesApi,
     UsageApi,
+    TriggersApi,
 )
