@@ -26,12 +26,14 @@ from .errors import ConfigurationError
 from .limiter import RateLimiter
 from .resources import (
     Artifacts,
+    Deploys,
     Insights,
     Jobs,
     Oidc,
     Pipelines,
     Policies,
     Projects,
+    Rollbacks,
     Usage,
     Users,
     Workflows,
@@ -133,6 +135,8 @@ class CircleCI:
         self.oidc = Oidc(self._core)
         self.insights = Insights(self._core)
         self.usage = Usage(self._core)
+        self.deploys = Deploys(self._core)
+        self.rollbacks = Rollbacks(self._core)
         self.bulk = Bulk(self)
 
     @property

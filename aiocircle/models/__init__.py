@@ -1,6 +1,7 @@
 """Typed models of CircleCI API v2 responses."""
 
 from ._base import MessageResponse, Model
+from .deploys import Component, ComponentVersion, Environment, Label
 from .insights import (
     BranchMetrics,
     BranchTrends,
@@ -58,6 +59,8 @@ from .pipelines import (
     PipelineConfig,
     PipelineCreation,
     PipelineError,
+    PipelineNotTriggered,
+    PipelineRun,
     PipelineState,
     PipelineVcs,
     Trigger,
@@ -73,13 +76,15 @@ from .policies import (
     PolicyBundle,
     Violation,
 )
-from .projects import CheckoutKey, EnvVar, Project, VcsInfo
+from .projects import AdvancedSettings, CheckoutKey, EnvVar, Project, ProjectSettings, VcsInfo
+from .rollbacks import Rollback
 from .usage import UsageExport, UsageExportCreation, UsageExportRequest, UsageExportState
 from .users import Collaboration, User
 from .workflows import JobStatus, JobType, RerunResponse, Workflow, WorkflowJob, WorkflowStatus
 
 __all__ = [
     "Actor",
+    "AdvancedSettings",
     "Artifact",
     "BranchMetrics",
     "BranchTrends",
@@ -88,6 +93,8 @@ __all__ = [
     "ClaimResponse",
     "Collaboration",
     "Commit",
+    "Component",
+    "ComponentVersion",
     "Decision",
     "DecisionLog",
     "DecisionMetadata",
@@ -95,6 +102,7 @@ __all__ = [
     "DecisionVcs",
     "DurationMetrics",
     "EnvVar",
+    "Environment",
     "Executor",
     "FlakyTest",
     "FlakyTests",
@@ -110,6 +118,7 @@ __all__ = [
     "JobStatus",
     "JobTimeseries",
     "JobType",
+    "Label",
     "LatestWorkflow",
     "MessageResponse",
     "Model",
@@ -120,19 +129,23 @@ __all__ = [
     "PipelineConfig",
     "PipelineCreation",
     "PipelineError",
+    "PipelineNotTriggered",
     "PipelineRef",
+    "PipelineRun",
     "PipelineState",
     "PipelineVcs",
     "Policy",
     "PolicyBundle",
     "Project",
     "ProjectMetrics",
+    "ProjectSettings",
     "ProjectTrends",
     "ProjectWorkflowBranchData",
     "ProjectWorkflowData",
     "ProjectWorkflowsPage",
     "ReportingWindow",
     "RerunResponse",
+    "Rollback",
     "SummaryData",
     "SummaryMetrics",
     "SummaryTrends",
