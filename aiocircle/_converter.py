@@ -41,7 +41,8 @@ def _structure_datetime(value: Any, _: type) -> datetime:
 
 
 def _open_enum(type_: Any) -> type[enum.Enum] | None:
-    """The enum of an ``SomeEnum | str`` annotation, else ``None``."""
+    """The enum of an ``SomeEnum | str`` (or ``SomeEnum | str | None``) annotation, else
+    ``None``."""
     if get_origin(type_) not in (Union, types.UnionType):
         return None
     args = set(get_args(type_)) - {type(None)}
