@@ -103,7 +103,8 @@ class Pipelines(Resource):
         """A pipeline's values (``pipeline.git.branch``, ...) by name.
         ``GET /pipeline/{pipeline-id}/values``"""
         path = f"{self._path(pipeline_id)}/values"
-        return await self._core.model(dict[str, ParameterValue], "GET", path)
+        values: dict[str, ParameterValue] = await self._core.model(dict[str, Any], "GET", path)
+        return values
 
     @operation("continuePipeline", "POST", "/pipeline/continue", idempotent=False)
     async def continue_setup(
