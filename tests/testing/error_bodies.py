@@ -1,10 +1,11 @@
-"""Error answers checked against the error schemas the spec documents for an operation.
+"""Error answers checked against the error schemas the spec documents for an operation,
+the `default` response included (which `conformance.documented` leaves out).
 
-A conformance case returns the success answers that `test_fake_conformance.py` validates;
-it checks its error answers here, against the schema of their status (or `default`):
+Many operations document their errors only as `default`, so a case checks its error answers
+here, each against the schema of its status or else `default`:
 
-    await expect_errors("GET", "/deploy/components/{component_id}", [
-        (404, await api.call("GET", "/deploy/components/nope")),
+    await expect_errors("GET", "/pipeline/{pipeline-id}/values", [
+        (404, await api.call("GET", "/pipeline/nope/values")),
     ])
 """
 
@@ -15,6 +16,8 @@ from typing import Any
 import jsonschema
 from conformance import spec, to_json_schema
 
+from aiocircle.testing.spec import resolve
+
 #: The error body of an operation openapi.json does not describe (live-only ones).
 MESSAGE = {
     "type": "object",
@@ -24,13 +27,15 @@ MESSAGE = {
 }
 
 
-def _resolve(node: Any) -> Any:
-    while isinstance(node, dict) and "$ref" in node:
-        target: Any = spec()
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
+def error_schema(method: str, template: str, status: int) -> Any:
+    """The JSON Schema of an error answer: its status's, else the operation's `default`."""
+    operation = spec()["paths"].get(template, {}).get(method.lower())
+    if operation is None:
+        return MESSAGE
+    responses = operation["responses"]
+    response = responses.get(str(status)) or responses.get("default")
+    assert response is not None, f"{method} {template}: {status} is not documented"
+    return to_json_schema(resolve(response)["content"]["application/json"]["schema"])
 
 
 async def expect_errors(
@@ -40,15 +45,7 @@ async def expect_errors(
     assert expected
     for status, (got, body) in expected:
         assert got == status, (method, template, got, body)
-        operation = spec()["paths"].get(template, {}).get(method.lower())
-        if operation is None:
-            schema = MESSAGE
-        else:
-            responses = operation["responses"]
-            response = _resolve(responses.get(str(status)) or responses.get("default"))
-            assert response is not None, f"{method} {template}: {status} is not documented"
-            schema = to_json_schema(response["content"]["application/json"]["schema"])
-        validator = jsonschema.Draft202012Validator(schema)
+        validator = jsonschema.Draft202012Validator(error_schema(method, template, status))
         problems = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(body)]
         assert not problems, (method, template, status, body, problems)
         assert isinstance(body, dict) and isinstance(body.get("message"), str), body
