@@ -13,7 +13,7 @@ MISSING = "00000000-0000-4000-8000-000000000000"
 
 
 def seed(fake: FakeCircleCI) -> Deployments:
-    """Seven environments and three components (one with five versions) in the first
+    """Seven environments and three components (one with six versions) in the first
     project's organization; every other one without its optional fields."""
     deployments = fake.state.part(Deployments)
     project = fake.state.project(slugs(fake)[0])
@@ -33,6 +33,7 @@ def seed(fake: FakeCircleCI) -> Deployments:
         deployments.deploy(api, environments[0], f"1.{i}.0", job=job if i % 2 else None)
     deployments.deploy(api, environments[1], "1.4.0", namespace="blue")
     deployments.add_component(project, "web")
+    deployments.add_component(project, "worker", labels={"team": "jobs"})
     other = fake.state.project(slugs(fake)[1])
     deployments.add_component(other, "elsewhere")
     deployments.add_environment(other.organization, "other-production")
@@ -65,8 +66,8 @@ async def test_components_filter_by_project_and_count_their_releases() -> None:
         ).collect()
         api = await cci.deploys.component(org_wide[0].id or "")
 
-    assert [c.name for c in org_wide] == ["api", "web"]
-    assert fake.stats.count("GET /deploy/components") == 2 + 1
+    assert [c.name for c in org_wide] == ["api", "web", "worker"]
+    assert fake.stats.count("GET /deploy/components") == 3 + 1  # one a page, then one page
     assert of_project == org_wide
     assert (api.release_count, api.project_id) == (6, project.id)
     assert api.labels is not None and [(lb.key, lb.value) for lb in api.labels] == [
