@@ -26,6 +26,7 @@ from .errors import ConfigurationError
 from .limiter import RateLimiter
 from .resources import (
     Artifacts,
+    Deploys,
     Insights,
     Jobs,
     Oidc,
@@ -35,6 +36,7 @@ from .resources import (
     Pipelines,
     Policies,
     Projects,
+    Rollbacks,
     Triggers,
     Usage,
     Users,
@@ -141,6 +143,8 @@ class CircleCI:
         self.otel_exporters = OtelExporters(self._core)
         self.pipeline_definitions = PipelineDefinitions(self._core)
         self.triggers = Triggers(self._core)
+        self.deploys = Deploys(self._core)
+        self.rollbacks = Rollbacks(self._core)
         self.bulk = Bulk(self)
 
     @property

@@ -492,6 +492,11 @@ class Core:
             where=f"GET {self.url(path).path}",
         )
 
+    def structured(self, data: Any, cls: type[T], method: str, path: str) -> T:
+        """Decoded JSON as ``cls``, or :class:`DecodeError` (for answers whose shape
+        depends on the status, read with :meth:`request` and :meth:`decode`)."""
+        return self._structure(data, cls, method, path)
+
     def _structure(self, data: Any, cls: type[T], method: str, path: str) -> T:
         try:
             return structure(data, cls)

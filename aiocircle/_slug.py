@@ -46,3 +46,23 @@ def job_number(value: int, what: str = "job number") -> str:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{what} must be a non-negative int, not {value!r}")
     return str(value)
+
+
+def check_org_slug(value: str) -> str:
+    """Validate an organization slug, ``vcs/org`` (``gh/acme``, ``circleci/<org-id>``)."""
+    if not isinstance(value, str):
+        raise TypeError(f"organization slug must be a str, not {type(value).__name__}")
+    parts = value.split("/")
+    if len(parts) != 2 or not all(part.strip() for part in parts) or parts[0] not in _VCS:
+        raise ValueError(
+            f"malformed organization slug {value!r}: expected 'vcs/org' like 'gh/acme' or "
+            f"'circleci/<org-id>', the VCS one of {', '.join(sorted(_VCS))}"
+        )
+    return value
+
+
+def encode_org(value: str) -> str:
+    """An organization slug (``gh/acme``) or id as one path segment, its slash encoded."""
+    if isinstance(value, str) and "/" in value:
+        check_org_slug(value)
+    return encode_segment(value, "organization slug or id")

@@ -21,7 +21,7 @@ from bodies import (
     page,
 )
 
-from aiocircle import CircleCI
+from aiocircle import CircleCI, RetryPolicy
 from aiocircle.models import (
     Artifact,
     Executor,
@@ -206,4 +206,53 @@ async def test_artifacts_list_refuses_a_bad_job_number_before_any_request(
 ) -> None:
     with pytest.raises(ValueError, match="job number"):
         cci.artifacts.list(SLUG, number)  # type: ignore[arg-type]
+    assert mock_api.requests == {}
+
+
+# --- by job id ------------------------------------------------------------------------------
+
+JOB_ID = "c65b68ef-e73b-4bf2-be9a-7a322a9df150"
+
+
+async def test_cancel_by_id_posts_to_the_job_and_is_retried_like_a_get(
+    mock_api: aioresponses, sent
+) -> None:
+    async with CircleCI(
+        TOKEN, base_url=BASE, retry=RetryPolicy(max_attempts=2, backoff_base=0)
+    ) as cci:
+        mock_api.post(f"{BASE}/jobs/{JOB_ID}/cancel", status=502, body="Bad Gateway")
+        mock_api.post(f"{BASE}/jobs/{JOB_ID}/cancel", payload=ACCEPTED)
+
+        answer = await cci.jobs.cancel_by_id(JOB_ID)
+
+    attempts = sent()
+    assert [(r.method, r.url.raw_path) for r in attempts] == [
+        ("POST", f"/api/v2/jobs/{JOB_ID}/cancel")
+    ] * 2
+    assert attempts[0].json is None
+    assert attempts[0].headers["Circle-Token"] == TOKEN
+    assert answer.message == "Accepted."
+
+
+async def test_get_by_id_returns_the_decoded_json(
+    cci: CircleCI, mock_api: aioresponses, sent
+) -> None:
+    body = {"id": JOB_ID, "type": "build", **JOB_DETAILS, "shiny_new_field": [1]}
+    mock_api.get(f"{BASE}/jobs/{JOB_ID}", payload=body)
+
+    job = await cci.jobs.get_by_id(JOB_ID)
+
+    request = sent.only()
+    assert (request.method, request.url.raw_path) == ("GET", f"/api/v2/jobs/{JOB_ID}")
+    assert request.headers["Circle-Token"] == TOKEN
+    assert job == body
+
+
+@pytest.mark.parametrize("method", ["cancel_by_id", "get_by_id"])
+@pytest.mark.parametrize("job_id", ["", " ", ".."])
+async def test_by_id_methods_refuse_an_empty_id_before_any_request(
+    cci: CircleCI, mock_api: aioresponses, method: str, job_id: str
+) -> None:
+    with pytest.raises(ValueError, match="job_id"):
+        await getattr(cci.jobs, method)(job_id)
     assert mock_api.requests == {}

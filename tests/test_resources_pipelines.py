@@ -27,6 +27,8 @@ from aiocircle.models import (
     Pipeline,
     PipelineConfig,
     PipelineCreation,
+    PipelineNotTriggered,
+    PipelineRun,
     PipelineState,
     PipelineVcs,
     Trigger,
@@ -322,3 +324,208 @@ async def test_null_commit_fields_are_none_not_the_string_none(
     assert pipeline.vcs is not None
     assert pipeline.vcs.commit is not None
     assert (pipeline.vcs.revision, pipeline.vcs.commit.subject) == (None, None)
+
+
+# --- followed, values, continue_setup, run ---------------------------------------------------
+
+RUN_PATH = f"/api/v2/project/{ENCODED_SLUG}/pipeline/run"
+RUN_URL = f"{BASE}/project/{ENCODED_SLUG}/pipeline/run"
+
+
+async def test_followed_sends_the_org_slug_and_mine_and_follows_the_token(
+    cci: CircleCI, mock_api: aioresponses, sent
+) -> None:
+    second = {**PIPELINE, "id": "7e4f1a2b-0c3d-4e5f-8a9b-1c2d3e4f5a6b", "number": 24}
+    mock_api.get(f"{BASE}/pipeline?org-slug=gh/acme&mine=true", payload=page([PIPELINE], "T2"))
+    mock_api.get(
+        f"{BASE}/pipeline?org-slug=gh/acme&mine=true&page-token=T2", payload=page([second])
+    )
+
+    pipelines = await cci.pipelines.followed("gh/acme", mine=True).collect()
+
+    first_request, second_request = sent()
+    assert first_request.method == "GET"
+    assert first_request.url.raw_path == "/api/v2/pipeline"
+    assert first_request.query == {"org-slug": "gh/acme", "mine": "true"}
+    assert second_request.query == {"org-slug": "gh/acme", "mine": "true", "page-token": "T2"}
+    assert first_request.headers["Circle-Token"] == TOKEN
+    assert [p.number for p in pipelines] == [25, 24]
+    assert isinstance(pipelines[0], Pipeline)
+
+
+async def test_followed_without_arguments_sends_no_query(
+    cci: CircleCI, mock_api: aioresponses, sent
+) -> None:
+    mock_api.get(f"{BASE}/pipeline", payload=page([PIPELINE]))
+
+    assert len(await cci.pipelines.followed().collect()) == 1
+    assert sent.only().query == {}
+
+
+@pytest.mark.parametrize("slug", ["acme", "gh/acme/widgets", "gitlab/acme", "gh/", ""])
+async def test_followed_refuses_a_malformed_org_slug_before_any_request(
+    cci: CircleCI, mock_api: aioresponses, slug: str
+) -> None:
+    with pytest.raises(ValueError, match="organization slug"):
+        cci.pipelines.followed(slug)
+    assert mock_api.requests == {}
+
+
+async def test_values_returns_the_pipeline_values_by_name(
+    cci: CircleCI, mock_api: aioresponses, sent
+) -> None:
+    values = {
+        "pipeline.id": PIPELINE_ID,
+        "pipeline.number": 25,
+        "pipeline.git.branch.is_default": True,
+    }
+    mock_api.get(f"{BASE}/pipeline/{PIPELINE_ID}/values", payload=values)
+
+    got = await cci.pipelines.values(PIPELINE_ID)
+
+    request = sent.only()
+    assert (request.method, request.url.raw_path) == (
+        "GET",
+        f"/api/v2/pipeline/{PIPELINE_ID}/values",
+    )
+    assert got == values
+
+
+async def test_continue_setup_posts_the_key_configuration_and_parameters(
+    cci: CircleCI, mock_api: aioresponses, sent
+) -> None:
+    mock_api.post(f"{BASE}/pipeline/continue", payload={"message": "Pipeline continued."})
+
+    answer = await cci.pipelines.continue_setup(
+        "ck-123", "version: 2.1\n", parameters={"deploy": True}
+    )
+
+    request = sent.only()
+    assert (request.method, request.url.raw_path) == ("POST", "/api/v2/pipeline/continue")
+    assert request.json == {
+        "continuation-key": "ck-123",
+        "configuration": "version: 2.1\n",
+        "parameters": {"deploy": True},
+    }
+    assert answer.message == "Pipeline continued."
+
+
+@pytest.mark.parametrize(
+    ("key", "configuration", "message"),
+    [("", "version: 2.1", "continuation_key"), ("ck", "  ", "configuration")],
+)
+async def test_continue_setup_refuses_empty_arguments_before_any_request(
+    cci: CircleCI, mock_api: aioresponses, key: str, configuration: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        await cci.pipelines.continue_setup(key, configuration)
+    assert mock_api.requests == {}
+
+
+async def test_run_sends_definition_refs_and_parameters_and_types_a_201(
+    cci: CircleCI, mock_api: aioresponses, sent
+) -> None:
+    mock_api.post(RUN_URL, status=201, payload=PIPELINE_CREATION)
+
+    run = await cci.pipelines.run(
+        SLUG,
+        definition_id="2338d0ae-5541-4bbf-88a2-55e9f7281f80",
+        config_branch="main",
+        checkout_tag="v2",
+        parameters={"deploy": True},
+    )
+
+    request = sent.only()
+    assert (request.method, request.url.raw_path) == ("POST", RUN_PATH)
+    assert request.json == {
+        "definition_id": "2338d0ae-5541-4bbf-88a2-55e9f7281f80",
+        "config": {"branch": "main"},
+        "checkout": {"tag": "v2"},
+        "parameters": {"deploy": True},
+    }
+    assert run == PipelineRun(
+        id=PIPELINE_CREATION["id"],
+        state=PipelineState.PENDING,
+        number=26,
+        created_at=datetime(2025, 6, 3, 10, 2, 45, 118000, tzinfo=UTC),
+    )
+
+
+async def test_run_answered_200_says_why_no_pipeline_was_created(
+    cci: CircleCI, mock_api: aioresponses, sent
+) -> None:
+    reason = {"message": "Ignoring pipeline due to CI skip in the commit"}
+    mock_api.post(RUN_URL, status=200, payload=reason)
+
+    run = await cci.pipelines.run(SLUG)
+
+    assert sent.only().json == {}
+    assert run == PipelineNotTriggered(message=reason["message"])
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"config_branch": "main", "config_tag": "v1"}, "config: a branch or a tag"),
+        ({"checkout_branch": "main", "checkout_tag": "v1"}, "checkout: a branch or a tag"),
+        ({"definition_id": " "}, "definition_id"),
+    ],
+)
+async def test_run_refuses_contradictory_options_before_any_request(
+    cci: CircleCI, mock_api: aioresponses, options: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        await cci.pipelines.run(SLUG, **options)  # type: ignore[arg-type]
+    assert mock_api.requests == {}
+
+
+# Each pipeline-parameter rule of the spec, for each method that sends parameters.
+_BAD_PARAMETERS = [
+    ({f"p{i}": i for i in range(101)}, "at most 100 pipeline parameters"),
+    ({"k" * 129: 1}, "names are at most 128 characters"),
+    ({"notes": "x" * 513}, "values are at most 512 characters"),
+    ({"ratio": 0.5}, "must be a str, int or bool"),
+    ({"": 1}, "non-empty str"),
+]
+
+
+@pytest.mark.parametrize(("parameters", "message"), _BAD_PARAMETERS)
+@pytest.mark.parametrize("method", ["trigger", "run", "continue_setup"])
+async def test_pipeline_parameters_beyond_circlecis_limits_raise_before_any_request(
+    cci: CircleCI, mock_api: aioresponses, method: str, parameters: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        if method == "continue_setup":
+            await cci.pipelines.continue_setup("ck", "version: 2.1", parameters=parameters)  # type: ignore[arg-type]
+        else:
+            await getattr(cci.pipelines, method)(SLUG, parameters=parameters)
+    assert mock_api.requests == {}
+
+
+async def test_parameters_at_the_limits_are_sent(
+    cci: CircleCI, mock_api: aioresponses, sent
+) -> None:
+    mock_api.post(PIPELINES_URL, status=201, payload=PIPELINE_CREATION)
+    parameters: dict[str, str | int | bool] = {f"p{i}": i for i in range(99)}
+    parameters["k" * 128] = "v" * 512
+
+    await cci.pipelines.trigger(SLUG, parameters=parameters)
+
+    assert sent.only().json == {"parameters": parameters}
+
+
+@pytest.mark.parametrize("method", ["run", "continue_setup"])
+async def test_run_and_continue_are_not_retried_after_a_server_error(
+    mock_api: aioresponses, sent, method: str
+) -> None:
+    retrying = RetryPolicy(max_attempts=3, backoff_base=0)
+    async with CircleCI(TOKEN, base_url=BASE, retry=retrying) as cci:
+        mock_api.post(RUN_URL, status=502, body="Bad Gateway", repeat=True)
+        mock_api.post(f"{BASE}/pipeline/continue", status=502, body="Bad Gateway", repeat=True)
+        with pytest.raises(ServerError):
+            if method == "run":
+                await cci.pipelines.run(SLUG)
+            else:
+                await cci.pipelines.continue_setup("ck", "version: 2.1")
+
+    assert len(sent()) == 1

@@ -22,8 +22,16 @@ from bodies import (
 )
 from yarl import URL
 
-from aiocircle import CircleCI
-from aiocircle.models import CheckoutKey, EnvVar, MessageResponse, Project, VcsInfo
+from aiocircle import CircleCI, RetryPolicy, ServerError
+from aiocircle.models import (
+    AdvancedSettings,
+    CheckoutKey,
+    EnvVar,
+    MessageResponse,
+    Project,
+    ProjectSettings,
+    VcsInfo,
+)
 
 PROJECT_URL = f"{BASE}/project/{ENCODED_SLUG}"
 PROJECT_PATH = f"/api/v2/project/{ENCODED_SLUG}"
@@ -216,3 +224,150 @@ async def test_delete_env_var_sends_delete(cci: CircleCI, mock_api: aioresponses
     assert request.url.raw_path == f"{PROJECT_PATH}/envvar/AWS_ACCESS_KEY_ID"
     assert request.headers["Circle-Token"] == TOKEN
     assert answer.message == "Accepted."
+
+
+# --- create, delete, settings ---------------------------------------------------------------
+
+SETTINGS = {
+    "advanced": {
+        "autocancel_builds": False,
+        "build_fork_prs": False,
+        "build_prs_only": True,
+        "disable_ssh": False,
+        "forks_receive_secret_env_vars": False,
+        "oss": False,
+        "set_github_status": True,
+        "setup_workflows": False,
+        "write_settings_requires_admin": False,
+        "pr_only_branch_overrides": ["main"],
+    }
+}
+
+
+@pytest.mark.parametrize(
+    ("org", "encoded"),
+    [("gh/my org", "gh%2Fmy%20org"), (ORG_ID, ORG_ID), ("circleci/abc", "circleci%2Fabc")],
+)
+async def test_create_posts_the_name_to_the_organization(
+    cci: CircleCI, mock_api: aioresponses, sent, org: str, encoded: str
+) -> None:
+    mock_api.post(URL(f"{BASE}/organization/{encoded}/project", encoded=True), payload=PROJECT)
+
+    project = await cci.projects.create(org, "api-preview-docs")
+
+    request = sent.only()
+    assert (request.method, request.url.raw_path) == (
+        "POST",
+        f"/api/v2/organization/{encoded}/project",
+    )
+    assert request.json == {"name": "api-preview-docs"}
+    assert request.headers["Circle-Token"] == TOKEN
+    assert project.id == PROJECT_ID
+    assert isinstance(project, Project)
+
+
+@pytest.mark.parametrize(
+    ("org", "name", "message"),
+    [
+        ("gh/acme", " ", "name"),
+        ("gitlab/acme", "x", "organization slug"),
+        ("", "x", "organization"),
+    ],
+)
+async def test_create_refuses_bad_arguments_before_any_request(
+    cci: CircleCI, mock_api: aioresponses, org: str, name: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        await cci.projects.create(org, name)
+    assert mock_api.requests == {}
+
+
+async def test_create_is_not_retried_after_a_server_error(mock_api: aioresponses, sent) -> None:
+    async with CircleCI(
+        TOKEN, base_url=BASE, retry=RetryPolicy(max_attempts=3, backoff_base=0)
+    ) as cci:
+        mock_api.post(f"{BASE}/organization/{ORG_ID}/project", status=500, body="oops", repeat=True)
+        mock_api.post(f"{PROJECT_URL}", status=500, body="oops", repeat=True)
+        with pytest.raises(ServerError):
+            await cci.projects.create(ORG_ID, "x")
+        with pytest.raises(ServerError):
+            await cci.projects.create_by_slug(SLUG)
+
+    assert [r.method for r in sent()] == ["POST", "POST"]
+
+
+async def test_delete_deletes_the_project(cci: CircleCI, mock_api: aioresponses, sent) -> None:
+    mock_api.delete(PROJECT_URL, payload={"message": "Project deleted."})
+
+    answer = await cci.projects.delete(SLUG)
+
+    request = sent.only()
+    assert (request.method, request.url.raw_path) == ("DELETE", PROJECT_PATH)
+    assert answer == MessageResponse(message="Project deleted.")
+
+
+async def test_create_by_slug_posts_to_the_project_and_types_its_settings(
+    cci: CircleCI, mock_api: aioresponses, sent
+) -> None:
+    mock_api.post(PROJECT_URL, status=201, payload=SETTINGS)
+
+    settings = await cci.projects.create_by_slug(SLUG)
+
+    request = sent.only()
+    assert (request.method, request.url.raw_path) == ("POST", PROJECT_PATH)
+    assert request.json is None
+    assert settings.advanced is not None
+    assert settings.advanced.build_prs_only is True
+    assert settings.advanced.pr_only_branch_overrides == ["main"]
+
+
+async def test_settings_gets_the_advanced_settings(
+    cci: CircleCI, mock_api: aioresponses, sent
+) -> None:
+    mock_api.get(f"{PROJECT_URL}/settings", payload={"advanced": {"oss": True}})
+
+    settings = await cci.projects.settings(SLUG)
+
+    request = sent.only()
+    assert (request.method, request.url.raw_path) == ("GET", f"{PROJECT_PATH}/settings")
+    assert settings == ProjectSettings(advanced=AdvancedSettings(oss=True))
+    assert settings.advanced is not None and settings.advanced.autocancel_builds is None
+
+
+async def test_update_settings_patches_only_what_is_given(
+    cci: CircleCI, mock_api: aioresponses, sent
+) -> None:
+    mock_api.patch(f"{PROJECT_URL}/settings", payload=SETTINGS)
+
+    settings = await cci.projects.update_settings(
+        SLUG, build_prs_only=True, autocancel_builds=False, pr_only_branch_overrides=("main",)
+    )
+
+    request = sent.only()
+    assert (request.method, request.url.raw_path) == ("PATCH", f"{PROJECT_PATH}/settings")
+    assert request.json == {
+        "advanced": {
+            "autocancel_builds": False,
+            "build_prs_only": True,
+            "pr_only_branch_overrides": ["main"],
+        }
+    }
+    assert settings.raw == SETTINGS
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({}, "at least one setting"),
+        ({"oss": "yes"}, "must be a bool"),
+        ({"pr_only_branch_overrides": "main"}, "not one str"),
+        ({"pr_only_branch_overrides": [f"b{i}" for i in range(101)]}, "at most 100 branches"),
+        ({"pr_only_branch_overrides": ["main", ""]}, "non-empty branch names"),
+    ],
+)
+async def test_update_settings_refuses_bad_settings_before_any_request(
+    cci: CircleCI, mock_api: aioresponses, options: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        await cci.projects.update_settings(SLUG, **options)  # type: ignore[arg-type]
+    assert mock_api.requests == {}

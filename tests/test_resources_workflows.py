@@ -178,14 +178,14 @@ async def test_rerun_with_no_options_sends_an_empty_object(
     assert rerun == RerunResponse(workflow_id=RERUN["workflow_id"])
 
 
-async def test_rerun_from_failed_with_ssh_sends_both_flags(
+async def test_rerun_of_chosen_jobs_with_ssh_sends_both(
     cci: CircleCI, mock_api: aioresponses, sent
 ) -> None:
     mock_api.post(f"{WORKFLOW_URL}/rerun", status=202, payload=RERUN)
 
-    await cci.workflows.rerun(WORKFLOW_ID, from_failed=True, enable_ssh=True)
+    await cci.workflows.rerun(WORKFLOW_ID, jobs=[BUILD_JOB_ID], enable_ssh=True)
 
-    assert sent.only().json == {"from_failed": True, "enable_ssh": True}
+    assert sent.only().json == {"jobs": [BUILD_JOB_ID], "enable_ssh": True}
 
 
 async def test_rerun_of_chosen_jobs_sends_jobs_and_sparse_tree(
@@ -206,6 +206,8 @@ async def test_rerun_of_chosen_jobs_sends_jobs_and_sparse_tree(
     [
         ({"jobs": [BUILD_JOB_ID], "from_failed": True}, "jobs or from_failed"),
         ({"sparse_tree": True}, "sparse_tree"),
+        ({"enable_ssh": True}, "enable_ssh needs the jobs"),
+        ({"from_failed": True, "enable_ssh": True}, "enable_ssh needs the jobs"),
     ],
 )
 async def test_rerun_refuses_contradictory_options_before_any_request(

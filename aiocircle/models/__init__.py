@@ -1,6 +1,7 @@
 """Typed models of CircleCI API v2 responses."""
 
 from ._base import MessageResponse, Model
+from .deploys import Component, ComponentVersion, Environment, Label
 from .insights import (
     BranchMetrics,
     BranchTrends,
@@ -76,6 +77,8 @@ from .pipelines import (
     PipelineConfig,
     PipelineCreation,
     PipelineError,
+    PipelineNotTriggered,
+    PipelineRun,
     PipelineState,
     PipelineVcs,
     Trigger,
@@ -91,7 +94,8 @@ from .policies import (
     PolicyBundle,
     Violation,
 )
-from .projects import CheckoutKey, EnvVar, Project, VcsInfo
+from .projects import AdvancedSettings, CheckoutKey, EnvVar, Project, ProjectSettings, VcsInfo
+from .rollbacks import Rollback
 from .triggers import (
     EventPreset,
     EventSource,
@@ -106,6 +110,7 @@ from .workflows import JobStatus, JobType, RerunResponse, Workflow, WorkflowJob,
 
 __all__ = [
     "Actor",
+    "AdvancedSettings",
     "Artifact",
     "BranchMetrics",
     "BranchTrends",
@@ -115,6 +120,8 @@ __all__ = [
     "ClaimResponse",
     "Collaboration",
     "Commit",
+    "Component",
+    "ComponentVersion",
     "ConfigSource",
     "Decision",
     "DecisionLog",
@@ -123,6 +130,7 @@ __all__ = [
     "DecisionVcs",
     "DurationMetrics",
     "EnvVar",
+    "Environment",
     "EventPreset",
     "EventSource",
     "Executor",
@@ -142,6 +150,7 @@ __all__ = [
     "JobStatus",
     "JobTimeseries",
     "JobType",
+    "Label",
     "LatestWorkflow",
     "MessageResponse",
     "Model",
@@ -156,7 +165,9 @@ __all__ = [
     "PipelineDefinitionDeleted",
     "PipelineDefinitionList",
     "PipelineError",
+    "PipelineNotTriggered",
     "PipelineRef",
+    "PipelineRun",
     "PipelineState",
     "PipelineTrigger",
     "PipelineTriggerList",
@@ -165,12 +176,14 @@ __all__ = [
     "PolicyBundle",
     "Project",
     "ProjectMetrics",
+    "ProjectSettings",
     "ProjectTrends",
     "ProjectWorkflowBranchData",
     "ProjectWorkflowData",
     "ProjectWorkflowsPage",
     "ReportingWindow",
     "RerunResponse",
+    "Rollback",
     "SourceRepo",
     "SummaryData",
     "SummaryMetrics",

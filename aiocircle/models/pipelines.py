@@ -88,3 +88,24 @@ class PipelineCreation(Model):
     state: PipelineState | str
     number: int
     created_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class PipelineRun(Model):
+    """The answer to ``run()`` when CircleCI created a pipeline (HTTP 201).
+
+    The spec marks none of its fields required, so each may be ``None``.
+    """
+
+    id: str | None = None
+    number: int | None = None
+    state: PipelineState | str | None = None
+    created_at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PipelineNotTriggered(Model):
+    """The answer to ``run()`` when CircleCI created no pipeline (HTTP 200): why not,
+    e.g. "Ignoring pipeline due to CI skip in the commit"."""
+
+    message: str | None = None

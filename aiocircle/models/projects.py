@@ -44,3 +44,26 @@ class EnvVar(Model):
     name: str
     value: str
     created_at: datetime | None = json_key("created-at", default=None)
+
+
+@attrs.frozen(kw_only=True)
+class AdvancedSettings(Model):
+    """A project's advanced settings, each on (``True``) or off; ``None`` when not sent."""
+
+    autocancel_builds: bool | None = None
+    build_fork_prs: bool | None = None
+    build_prs_only: bool | None = None
+    disable_ssh: bool | None = None
+    forks_receive_secret_env_vars: bool | None = None
+    oss: bool | None = None
+    set_github_status: bool | None = None
+    setup_workflows: bool | None = None
+    write_settings_requires_admin: bool | None = None
+    pr_only_branch_overrides: list[str] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ProjectSettings(Model):
+    """A project's settings (``project_settings`` in the spec): its advanced settings."""
+
+    advanced: AdvancedSettings | None = None

@@ -2,6 +2,7 @@
 
 from .._operations import Operation, marked
 from .artifacts import Artifacts
+from .deploys import Deploys
 from .insights import Insights
 from .jobs import Jobs
 from .oidc import Oidc
@@ -11,6 +12,7 @@ from .pipeline_definitions import PipelineDefinitions
 from .pipelines import Pipelines
 from .policies import Policies
 from .projects import Projects
+from .rollbacks import Rollbacks
 from .triggers import Triggers
 from .usage import Usage
 from .users import Users
@@ -18,6 +20,7 @@ from .workflows import Workflows
 
 __all__ = [
     "Artifacts",
+    "Deploys",
     "Insights",
     "Jobs",
     "Oidc",
@@ -27,6 +30,7 @@ __all__ = [
     "Pipelines",
     "Policies",
     "Projects",
+    "Rollbacks",
     "Triggers",
     "Usage",
     "Users",

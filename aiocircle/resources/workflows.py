@@ -48,8 +48,12 @@ class Workflows(Resource):
         """
         if from_failed and jobs:
             raise ValueError("rerun() takes jobs or from_failed, not both")
+        # openapi.json: sparse_tree and enable_ssh each "requires the jobs parameter" and so
+        # excludes from_failed.
         if sparse_tree and not jobs:
             raise ValueError("sparse_tree needs the jobs to rerun")
+        if enable_ssh and not jobs:
+            raise ValueError("enable_ssh needs the jobs to rerun (and so excludes from_failed)")
         body: dict[str, Any] = {}
         if jobs:
             body["jobs"] = list(jobs)

@@ -4,6 +4,9 @@ See docs/testing.md. `FakeCircleCI` is the entry point; the pytest plugin in
 `aiocircle.testing.pytest_plugin` provides a `fake_circleci` fixture.
 """
 
+from ._api_deploys import Deployments
+from ._api_pipelines import PipelineRuns
+from ._api_projects import ProjectSettingsStore
 from ._content import ArtifactContent, artifact_key
 from ._faults import FailRule, Faults, Knobs, RateLimit
 from ._observe import LeakRecord, RequestRecord, Stats
@@ -30,6 +33,7 @@ __all__ = [
     "ArtifactContent",
     "CheckoutKey",
     "Dataset",
+    "Deployments",
     "EnvVar",
     "FailRule",
     "FakeCircleCI",
@@ -40,7 +44,9 @@ __all__ = [
     "LeakRecord",
     "Organization",
     "Pipeline",
+    "PipelineRuns",
     "Project",
+    "ProjectSettingsStore",
     "RateLimit",
     "RequestRecord",
     "State",

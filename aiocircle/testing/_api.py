@@ -331,7 +331,7 @@ class Api:
         if any(value is not None and not isinstance(value, str) for value in (branch, tag)):
             raise HttpError(400, "branch and tag are strings")
         if parameters is not None:
-            _check_parameters(parameters)
+            check_pipeline_parameters(parameters)
         pipeline = self.state.trigger_pipeline(
             project, call.user, branch=branch, tag=tag, parameters=parameters
         )
@@ -454,7 +454,7 @@ class Api:
         return json_response(render.dumps(items))
 
 
-def _check_parameters(parameters: object) -> None:
+def check_pipeline_parameters(parameters: object) -> None:
     """Pipeline parameters as CircleCI limits them: 100 entries, keys up to 128 characters,
     values integers, strings up to 512 characters, or booleans."""
     if not isinstance(parameters, dict):

@@ -722,10 +722,14 @@ class State:
             trigger_type="api",
             parameters=parameters,
         )
-        for spec in project.template:
-            workflow = self.add_workflow(pipeline, spec.name, created_at=now)
-            self._start_jobs(workflow, spec.jobs)
+        self.start_template(pipeline)
         return pipeline
+
+    def start_template(self, pipeline: Pipeline) -> None:
+        """Give a pipeline its project's template workflows, their first jobs running."""
+        for spec in pipeline.project.template:
+            workflow = self.add_workflow(pipeline, spec.name, created_at=pipeline.updated_at)
+            self._start_jobs(workflow, spec.jobs)
 
     def _start_jobs(self, workflow: Workflow, specs: Sequence[JobSpec]) -> None:
         by_name: dict[str, Job] = {}
