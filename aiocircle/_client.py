@@ -42,6 +42,7 @@ from .resources import (
     Users,
     Workflows,
 )
+from .resources.contexts import Contexts
 from .transport import AiohttpTransport, Transport
 
 __version__ = "0.1.0"
@@ -145,6 +146,7 @@ class CircleCI:
         self.triggers = Triggers(self._core)
         self.deploys = Deploys(self._core)
         self.rollbacks = Rollbacks(self._core)
+        self.contexts = Contexts(self._core)
         self.bulk = Bulk(self)
 
     @property

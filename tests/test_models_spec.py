@@ -162,6 +162,17 @@ SCHEMAS: dict[str, Any] = {
     "listComponents#/properties/items/items": Component,
     "getComponent": Component,
     "listComponentVersions#/properties/items/items": ComponentVersion,
+    "listContexts#/properties/items/items": models.Context,
+    "createContext": models.Context,
+    "getContext": models.Context,
+    "deleteContext": MessageResponse,
+    "listEnvironmentVariablesFromContext#/properties/items/items": models.ContextEnvVar,
+    "addEnvironmentVariableToContext#/anyOf/0": models.ContextEnvVar,
+    "addEnvironmentVariableToContext#/anyOf/1": MessageResponse,
+    "deleteEnvironmentVariableFromContext": MessageResponse,
+    "getContextRestrictions#/properties/items/items": models.ContextRestriction,
+    "createContextRestriction": models.CreatedRestriction,
+    "deleteContextRestriction": models.RestrictionDeleted,
 }
 
 Variant = Literal["minimal", "maximal", "nulls"]
@@ -173,7 +184,9 @@ VARIANTS: tuple[Variant, ...] = ("minimal", "maximal", "nulls")
 def _pointer(node: Any, pointer: str) -> Any:
     """Follow a JSON pointer (``/a/b``) from ``node``, through any ``$ref`` on the way."""
     for part in filter(None, pointer.split("/")):
-        node = _deref(node)[part.replace("~1", "/").replace("~0", "~")]
+        node = _deref(node)
+        key = part.replace("~1", "/").replace("~0", "~")
+        node = node[int(key)] if isinstance(node, list) else node[key]
     return node
 
 

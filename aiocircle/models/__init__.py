@@ -1,6 +1,15 @@
 """Typed models of CircleCI API v2 responses."""
 
 from ._base import MessageResponse, Model
+from .contexts import (
+    Context,
+    ContextEnvVar,
+    ContextRestriction,
+    CreatedRestriction,
+    OwnerType,
+    RestrictionDeleted,
+    RestrictionType,
+)
 from .deploys import Component, ComponentVersion, Environment, Label
 from .insights import (
     BranchMetrics,
@@ -123,6 +132,10 @@ __all__ = [
     "Component",
     "ComponentVersion",
     "ConfigSource",
+    "Context",
+    "ContextEnvVar",
+    "ContextRestriction",
+    "CreatedRestriction",
     "Decision",
     "DecisionLog",
     "DecisionMetadata",
@@ -157,6 +170,7 @@ __all__ = [
     "OrgProjectData",
     "OrgSummary",
     "Organization",
+    "OwnerType",
     "ParallelRun",
     "Pipeline",
     "PipelineConfig",
@@ -183,6 +197,8 @@ __all__ = [
     "ProjectWorkflowsPage",
     "ReportingWindow",
     "RerunResponse",
+    "RestrictionDeleted",
+    "RestrictionType",
     "Rollback",
     "SourceRepo",
     "SummaryData",

@@ -2,6 +2,7 @@
 
 from .._operations import Operation, marked
 from .artifacts import Artifacts
+from .contexts import Contexts
 from .deploys import Deploys
 from .insights import Insights
 from .jobs import Jobs
@@ -20,6 +21,7 @@ from .workflows import Workflows
 
 __all__ = [
     "Artifacts",
+    "Contexts",
     "Deploys",
     "Insights",
     "Jobs",

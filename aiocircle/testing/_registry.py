@@ -5,6 +5,7 @@ One line per tag module, sorted; each is a :class:`TagApi` subclass.
 
 from __future__ import annotations
 
+from ._api_contexts import ContextsApi
 from ._api_deploys import DeploysApi
 from ._api_insights import InsightsApi
 from ._api_jobs import JobsApi
@@ -21,6 +22,7 @@ from ._api_usage import UsageApi
 from ._tagapi import TagApi
 
 TAG_APIS: tuple[type[TagApi], ...] = (
+    ContextsApi,
     DeploysApi,
     InsightsApi,
     JobsApi,

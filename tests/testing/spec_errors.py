@@ -24,3 +24,10 @@ def assert_error_body(method: str, template: str, status: int, body: Any) -> Non
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(body)]
     assert not errors, (method, template, status, body, errors)
     assert body["message"], body
+
+
+def check_error(method: str, template: str, answer: tuple[int, Any], status: int) -> None:
+    """An `(status, body)` answer of the fake is the error `status` with a documented body."""
+    got, body = answer
+    assert got == status, (method, template, answer)
+    assert_error_body(method, template, status, body)
