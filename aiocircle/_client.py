@@ -43,6 +43,7 @@ from .resources import (
     Workflows,
 )
 from .resources.contexts import Contexts
+from .resources.schedules import Schedules
 from .transport import AiohttpTransport, Transport
 
 __version__ = "0.1.0"
@@ -147,6 +148,7 @@ class CircleCI:
         self.deploys = Deploys(self._core)
         self.rollbacks = Rollbacks(self._core)
         self.contexts = Contexts(self._core)
+        self.schedules = Schedules(self._core)
         self.bulk = Bulk(self)
 
     @property

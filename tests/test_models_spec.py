@@ -173,6 +173,11 @@ SCHEMAS: dict[str, Any] = {
     "getContextRestrictions#/properties/items/items": models.ContextRestriction,
     "createContextRestriction": models.CreatedRestriction,
     "deleteContextRestriction": models.RestrictionDeleted,
+    "listSchedulesForProject#/properties/items/items": models.Schedule,
+    "createSchedule": models.Schedule,
+    "getScheduleById": models.Schedule,
+    "updateSchedule": models.Schedule,
+    "deleteScheduleById": MessageResponse,
 }
 
 Variant = Literal["minimal", "maximal", "nulls"]

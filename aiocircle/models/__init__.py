@@ -105,6 +105,7 @@ from .policies import (
 )
 from .projects import AdvancedSettings, CheckoutKey, EnvVar, Project, ProjectSettings, VcsInfo
 from .rollbacks import Rollback
+from .schedules import AttributionActor, DayOfWeek, Month, Schedule, Timetable
 from .triggers import (
     EventPreset,
     EventSource,
@@ -121,6 +122,7 @@ __all__ = [
     "Actor",
     "AdvancedSettings",
     "Artifact",
+    "AttributionActor",
     "BranchMetrics",
     "BranchTrends",
     "BundleDiff",
@@ -136,6 +138,7 @@ __all__ = [
     "ContextEnvVar",
     "ContextRestriction",
     "CreatedRestriction",
+    "DayOfWeek",
     "Decision",
     "DecisionLog",
     "DecisionMetadata",
@@ -167,6 +170,7 @@ __all__ = [
     "LatestWorkflow",
     "MessageResponse",
     "Model",
+    "Month",
     "OrgProjectData",
     "OrgSummary",
     "Organization",
@@ -200,6 +204,7 @@ __all__ = [
     "RestrictionDeleted",
     "RestrictionType",
     "Rollback",
+    "Schedule",
     "SourceRepo",
     "SummaryData",
     "SummaryMetrics",
@@ -211,6 +216,7 @@ __all__ = [
     "TestRun",
     "TimeseriesDurations",
     "TimeseriesMetrics",
+    "Timetable",
     "Trigger",
     "TriggerDeleted",
     "TriggerWebhook",

@@ -14,6 +14,7 @@ from .pipelines import Pipelines
 from .policies import Policies
 from .projects import Projects
 from .rollbacks import Rollbacks
+from .schedules import Schedules
 from .triggers import Triggers
 from .usage import Usage
 from .users import Users
@@ -33,6 +34,7 @@ __all__ = [
     "Policies",
     "Projects",
     "Rollbacks",
+    "Schedules",
     "Triggers",
     "Usage",
     "Users",

@@ -17,11 +17,13 @@ from ._api_pipelines import PipelinesApi
 from ._api_policies import PoliciesApi
 from ._api_projects import ProjectsApi
 from ._api_rollbacks import RollbacksApi
+from ._api_schedules import SchedulesApi
 from ._api_triggers import TriggersApi
 from ._api_usage import UsageApi
 from ._tagapi import TagApi
 
 TAG_APIS: tuple[type[TagApi], ...] = (
+    SchedulesApi,
     ContextsApi,
     DeploysApi,
     InsightsApi,
