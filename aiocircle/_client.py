@@ -44,6 +44,7 @@ from .resources import (
 )
 from .resources.contexts import Contexts
 from .resources.schedules import Schedules
+from .resources.webhooks import Webhooks
 from .transport import AiohttpTransport, Transport
 
 __version__ = "0.1.0"
@@ -149,6 +150,7 @@ class CircleCI:
         self.rollbacks = Rollbacks(self._core)
         self.contexts = Contexts(self._core)
         self.schedules = Schedules(self._core)
+        self.webhooks = Webhooks(self._core)
         self.bulk = Bulk(self)
 
     @property

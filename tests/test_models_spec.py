@@ -178,6 +178,11 @@ SCHEMAS: dict[str, Any] = {
     "getScheduleById": models.Schedule,
     "updateSchedule": models.Schedule,
     "deleteScheduleById": MessageResponse,
+    "getWebhooks#/properties/items/items": models.Webhook,
+    "createWebhook": models.Webhook,
+    "getWebhookById": models.Webhook,
+    "updateWebhook": models.Webhook,
+    "deleteWebhook": MessageResponse,
 }
 
 Variant = Literal["minimal", "maximal", "nulls"]

@@ -116,6 +116,7 @@ from .triggers import (
 )
 from .usage import UsageExport, UsageExportCreation, UsageExportRequest, UsageExportState
 from .users import Collaboration, User
+from .webhooks import Webhook, WebhookEvent, WebhookScope
 from .workflows import JobStatus, JobType, RerunResponse, Workflow, WorkflowJob, WorkflowStatus
 
 __all__ = [
@@ -232,6 +233,9 @@ __all__ = [
     "VcsInfo",
     "VcsType",
     "Violation",
+    "Webhook",
+    "WebhookEvent",
+    "WebhookScope",
     "Workflow",
     "WorkflowJob",
     "WorkflowMetrics",

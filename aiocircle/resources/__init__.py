@@ -18,6 +18,7 @@ from .schedules import Schedules
 from .triggers import Triggers
 from .usage import Usage
 from .users import Users
+from .webhooks import Webhooks
 from .workflows import Workflows
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "Triggers",
     "Usage",
     "Users",
+    "Webhooks",
     "Workflows",
     "operations",
 ]

@@ -20,9 +20,11 @@ from ._api_rollbacks import RollbacksApi
 from ._api_schedules import SchedulesApi
 from ._api_triggers import TriggersApi
 from ._api_usage import UsageApi
+from ._api_webhooks import WebhooksApi
 from ._tagapi import TagApi
 
 TAG_APIS: tuple[type[TagApi], ...] = (
+    WebhooksApi,
     SchedulesApi,
     ContextsApi,
     DeploysApi,
