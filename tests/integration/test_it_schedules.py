@@ -4,9 +4,9 @@ changed and deleted, compared with the fake's own state."""
 from __future__ import annotations
 
 import pytest
-from _it_helpers import PAGE_SIZE, seeded_fake, slugs
+from _it_helpers import FAST_RETRY, PAGE_SIZE, seeded_fake, slugs
 
-from aiocircle import BadRequestError, NotFoundError
+from aiocircle import BadRequestError, NotFoundError, ServerError
 from aiocircle.models import DayOfWeek, Month, Timetable
 from aiocircle.testing._api_schedules import SYSTEM_ACTOR, SchedulesState
 
@@ -72,3 +72,22 @@ async def test_the_fake_refuses_a_timetable_the_client_would_not_send() -> None:
         with pytest.raises(BadRequestError, match="days-of-week and days-of-month"):
             await cci.request("POST", f"/project/{slug}/schedule", json=body)
         assert fake.state.part(SchedulesState).schedules == {}
+
+
+async def test_an_update_is_retried_after_a_5xx_and_a_create_is_not() -> None:
+    async with seeded_fake() as fake, fake.client(retry=FAST_RETRY) as cci:
+        slug = slugs(fake)[0]
+        stored = fake.state.part(SchedulesState).schedules
+        fake.fail_next(f"/project/{slug}/schedule", status=503, method="POST")
+        with pytest.raises(ServerError):
+            await cci.schedules.create(slug, "nightly", WEEKDAYS, {"branch": "main"})
+        assert stored == {}
+
+        made = await cci.schedules.create(slug, "nightly", WEEKDAYS, {"branch": "main"})
+        fake.fail_next(f"/schedule/{made.id}", status=503, method="PATCH", times=2)
+        changed = await cci.schedules.update(made.id, name="renamed")
+        assert changed.name == stored[made.id].name == "renamed"
+        patches = [
+            r.status for r in fake.stats.requests if r.route == "PATCH /schedule/{schedule-id}"
+        ]
+        assert patches == [503, 503, 200]
