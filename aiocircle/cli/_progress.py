@@ -24,7 +24,6 @@ from types import TracebackType
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.live import Live
 from rich.markup import escape
-from rich.spinner import Spinner
 from rich.text import Text
 
 from ..harvest import (
@@ -36,6 +35,7 @@ from ..harvest import (
     FileSkipped,
     FileStarted,
     HarvestFinished,
+    JobArtifact,
     ListingDone,
     ProgressEvent,
 )
@@ -43,6 +43,7 @@ from ._rate import format_rate, format_size, throughput
 
 _LABEL, _COUNTS, _TAIL = 5, 24, 12  # field widths; the bar takes what is left
 _BAR_MIN, _BAR_MAX = 10, 40
+_SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"  # one frame every 80 ms: "still working, no total yet"
 
 
 def console() -> Console:
@@ -73,6 +74,11 @@ def _bar(fraction: float, width: int) -> Text:
     return bar
 
 
+def _key(item: JobArtifact) -> tuple[object, ...]:
+    """What tells one file of a harvest from another (as its target folder does)."""
+    return (item.project_slug, item.job_number, item.artifact.node_index, item.artifact.path)
+
+
 class _File:
     """What the display knows of one file in flight: its size (if told) and bytes so far."""
 
@@ -101,7 +107,6 @@ class HarvestProgress:
         self._enabled = enabled
         self._clock = clock
         self._live = Live(_View(self), console=console, refresh_per_second=8, transient=False)
-        self._spinner = Spinner("dots")
         self.retries = 0
         self._started = clock()
         self._stopped: float | None = None
@@ -112,7 +117,7 @@ class HarvestProgress:
         self._settled = 0  # files whose size is known or that are over
         self._known_bytes = 0  # sizes of the settled files
         self._received = 0
-        self._open: dict[int, _File] = {}
+        self._open: dict[tuple[object, ...], _File] = {}
 
     def __enter__(self) -> HarvestProgress:
         self._started = self._clock()
@@ -155,20 +160,20 @@ class HarvestProgress:
             case ListingDone(total_files=total):
                 self._total = total
             case FileStarted(item=item, total=size):
-                file = self._open.setdefault(id(item), _File())
+                file = self._open.setdefault(_key(item), _File())
                 if size is not None and file.size is None:
                     file.size = size
                     self._settled += 1
                     self._known_bytes += size
             case BytesReceived(item=item, bytes=n):
-                self._open.setdefault(id(item), _File()).received += n
+                self._open.setdefault(_key(item), _File()).received += n
                 self._received += n
             case FileDone(item=item, bytes=n):
-                self._close(id(item), n)
+                self._close(_key(item), n)
             case FileSkipped(item=item):
-                self._close(id(item), 0)
+                self._close(_key(item), 0)
             case FileFailed(item=item, message=message, refused=refused):
-                self._close(id(item), 0)  # its bytes are not in the result
+                self._close(_key(item), 0)  # its bytes are not in the result
                 verb = "refused" if refused else "failed"
                 where = f"{item.project_slug}#{item.job_number} {item.job_name or ''}".rstrip()
                 self._console.print(
@@ -179,7 +184,7 @@ class HarvestProgress:
                 self._stopped = self._clock()
                 self._received = report.bytes
 
-    def _close(self, key: int, size: int) -> None:
+    def _close(self, key: tuple[object, ...], size: int) -> None:
         """A file is over with ``size`` bytes kept (0 if skipped or failed): from now on
         its share of the totals is exact, as the report will count it."""
         file = self._open.pop(key, None) or _File()
@@ -214,9 +219,9 @@ class HarvestProgress:
 
     def _lines(self, width: int) -> Iterator[Text]:
         bar_width = min(max(width - (_LABEL + _COUNTS + _TAIL + 3), _BAR_MIN), _BAR_MAX)
-        now = self._clock()
+        spinner = Text(_SPINNER[int(self._clock() / 0.08) % len(_SPINNER)], style="cyan")
         if self._total is None:
-            files_bar = Text.assemble(self._spinner.render(now), " listing")
+            files_bar = Text.assemble(spinner, " listing")
             files = f"{self._listed} listed, {self._finished} done"
         else:
             files_bar = _bar(self._finished / self._total if self._total else 1.0, bar_width)
@@ -227,7 +232,7 @@ class HarvestProgress:
             bytes_bar = _bar(self._received / total_bytes if total_bytes else 1.0, bar_width)
             counts = f"{received} of {format_size(total_bytes)}"
         else:
-            bytes_bar = Text.assemble(self._spinner.render(now), " sizes pending")
+            bytes_bar = Text.assemble(spinner, " sizes pending")
             counts = f"{received} of {format_size(self._known_bytes)}+"
         rate = format_rate(self._received, self.elapsed)
         for label, bar, count, tail in (
