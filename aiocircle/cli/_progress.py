@@ -120,9 +120,9 @@ class HarvestProgress:
         self._open: dict[tuple[object, ...], _File] = {}
 
     def __enter__(self) -> HarvestProgress:
-        self._started = self._clock()
         if self._enabled:
             self._live.start()
+        self._started = self._clock()  # the harvest starts now, not when drawing did
         return self
 
     def __exit__(
@@ -152,6 +152,8 @@ class HarvestProgress:
     def __call__(self, event: ProgressEvent) -> None:
         if isinstance(event, FileRetrying):
             self.retries += 1
+        elif isinstance(event, HarvestFinished):
+            self._stopped = self._clock()
         if not self._enabled:
             return
         match event:
@@ -181,7 +183,6 @@ class HarvestProgress:
                     f"{escape(message)}"
                 )
             case HarvestFinished(report=report):
-                self._stopped = self._clock()
                 self._received = report.bytes
 
     def _close(self, key: tuple[object, ...], size: int) -> None:
