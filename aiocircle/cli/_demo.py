@@ -17,6 +17,7 @@ from pathlib import Path
 from ..harvest import DownloadReport
 from ..testing import FakeCircleCI
 from ._files import check_destination
+from ._rate import format_rate
 from ._report import EXIT_ERROR, EXIT_OK, print_report, progress_bar, report_summary
 
 _SLUG = "gh/aiocircle/demo"
@@ -55,6 +56,16 @@ def _verify(fake: FakeCircleCI, report: DownloadReport) -> list[str]:
     return wrong
 
 
+def summary_line(report: DownloadReport, wrong: list[str], leaks: int, elapsed: float) -> str:
+    """The demo's last line; its speed is the progress bar's (:func:`._rate.format_rate`)."""
+    checked = len(report.downloaded) + len(report.skipped)
+    return (
+        f"{checked} checksums verified, {len(wrong)} mismatched; "
+        f"token sent to storage {leaks} times; {elapsed:.2f} s "
+        f"({format_rate(report.bytes, elapsed)})"
+    )
+
+
 async def run_demo(args: argparse.Namespace) -> int:
     if args.dest is not None:
         check_destination(args.dest)
@@ -68,13 +79,16 @@ async def run_demo(args: argparse.Namespace) -> int:
                     f"harvesting workflow {workflow_id} into {dest}",
                     file=sys.stderr,
                 )
-            started = time.perf_counter()
             async with fake.client() as cci:
                 with progress_bar(args) as progress:
+                    started = time.monotonic()
                     report = await cci.artifacts.download_workflow(
                         workflow_id, dest, concurrency=16, progress=progress
                     )
-            elapsed = time.perf_counter() - started
+                    elapsed = time.monotonic() - started
+            if progress is not None:
+                # The very time the bar divided by, so its speed and the summary's agree.
+                elapsed = progress.elapsed
             wrong = _verify(fake, report)
             leaks = len(fake.leaks)
         if args.json:
@@ -84,12 +98,7 @@ async def run_demo(args: argparse.Namespace) -> int:
             print(json.dumps(summary, indent=2))
         else:
             print_report(report, sys.stdout, as_json=False)
-            checked = len(report.downloaded) + len(report.skipped)
-            print(
-                f"{checked} checksums verified, {len(wrong)} mismatched; "
-                f"token sent to storage {leaks} times; {elapsed:.2f} s "
-                f"({report.bytes / max(elapsed, 1e-9) / 1e6:.1f} MB/s)"
-            )
+            print(summary_line(report, wrong, leaks, elapsed))
     if not report.entries:
         print("aiocircle: the demo workflow has no artifacts (--artifacts 0)", file=sys.stderr)
     return EXIT_OK if report.ok and not wrong and not leaks and report.entries else EXIT_ERROR

@@ -21,6 +21,7 @@ from ._events import (
     FileSkipped,
     FileStarted,
     HarvestFinished,
+    ListingDone,
     ProgressCallback,
     ProgressEvent,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "HarvestOptions",
     "JobArtifact",
     "Layout",
+    "ListingDone",
     "ListingFailure",
     "Listings",
     "ProgressCallback",

@@ -35,6 +35,15 @@ class FileQueued:
 
 
 @attrs.frozen
+class ListingDone:
+    """Listing has ended: ``total_files`` artifacts were queued (after the filters), and no
+    ``FileQueued`` follows. Sent once, when the source finishes, while downloads may still
+    run; not sent when listing itself fails (the harvest then raises)."""
+
+    total_files: int
+
+
+@attrs.frozen
 class FileStarted:
     """The download answered; ``total`` is its length in bytes when the server said."""
 
@@ -96,6 +105,7 @@ class HarvestFinished:
 
 ProgressEvent = (
     FileQueued
+    | ListingDone
     | FileStarted
     | BytesReceived
     | FileRetrying

@@ -15,7 +15,15 @@ from pathlib import Path, PurePosixPath
 
 from .._core import Core
 from ..errors import ArtifactError, CircleCIError, LocalFileError, UnsafePathError
-from ._events import FileDone, FileFailed, FileQueued, FileSkipped, HarvestFinished, emit
+from ._events import (
+    FileDone,
+    FileFailed,
+    FileQueued,
+    FileSkipped,
+    HarvestFinished,
+    ListingDone,
+    emit,
+)
 from ._fetch import Fetch, Folders
 from ._manifest import Manifest
 from ._options import HarvestOptions
@@ -91,17 +99,22 @@ class Harvest:
         if self.options.manifest:
             self._manifest = Manifest(self._root)
         queue: asyncio.Queue[JobArtifact | None] = asyncio.Queue(maxsize=concurrency * 4)
+        queued = 0
 
         async def put(item: JobArtifact) -> None:
+            nonlocal queued
             if self._include and not self._include(item):
                 return
             if self._exclude and self._exclude(item):
                 return
+            queued += 1
             emit(self._progress, FileQueued(item))
             await queue.put(item)
 
         async def producer() -> None:
             await source(put, self._listing_failed)
+            # The true total is known now, while the last files may still be downloading.
+            emit(self._progress, ListingDone(total_files=queued))
             # Only on success: if listing fails, the task group cancels the workers, and
             # waiting here for room in a full queue would never end.
             for _ in range(concurrency):

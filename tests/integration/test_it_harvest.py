@@ -42,6 +42,7 @@ from aiocircle.harvest import (
     HarvestFinished,
     HarvestOptions,
     JobArtifact,
+    ListingDone,
     ProgressEvent,
     default_layout,
 )
@@ -639,8 +640,13 @@ async def test_a_raising_progress_callback_breaks_nothing_and_events_are_ordered
     assert isinstance(events[-1], HarvestFinished) and events[-1].report is report
     assert sum(isinstance(e, HarvestFinished) for e in events) == 1
 
+    assert [e for e in events if isinstance(e, ListingDone)] == [
+        ListingDone(total_files=seeded.artifact_count)
+    ]
     per_file: dict[tuple[Any, ...], list[ProgressEvent]] = defaultdict(list)
     for event in events[:-1]:
+        if isinstance(event, ListingDone):
+            continue
         item = event.item  # type: ignore[union-attr]
         per_file[(item.job_number, item.artifact.node_index, item.artifact.path)].append(event)
     assert len(per_file) == seeded.artifact_count
@@ -662,7 +668,44 @@ async def test_a_raising_progress_callback_breaks_nothing_and_events_are_ordered
     async with client(fake) as cci:
         await cci.artifacts.download_workflow(seeded.workflow_id, tmp_path, progress=skips.append)
     kinds = {type(e) for e in skips}
-    assert kinds == {FileQueued, FileSkipped, HarvestFinished}
+    assert kinds == {FileQueued, ListingDone, FileSkipped, HarvestFinished}
+
+
+async def test_listing_done_reports_the_true_total_before_the_last_downloads_finish(
+    fake: FakeCircleCI, tmp_path: Path
+) -> None:
+    # Far more files than workers and queue slots: listing ends while downloads go on.
+    seeded = seed_workflow(fake, per_job=30, max_size=2000)
+    events: list[ProgressEvent] = []
+    async with client(fake) as cci:
+        report = await cci.artifacts.download_workflow(
+            seeded.workflow_id, tmp_path, concurrency=2, exclude="*/file-1*", progress=events.append
+        )
+
+    assert report.ok
+    done_at = [i for i, e in enumerate(events) if isinstance(e, ListingDone)]
+    assert len(done_at) == 1
+    listing_done = events[done_at[0]]
+    queued = [i for i, e in enumerate(events) if isinstance(e, FileQueued)]
+    finished = [i for i, e in enumerate(events) if isinstance(e, FileDone)]
+    # The total counts what passed the filters, is announced after the last FileQueued,
+    # and before the downloads are over.
+    assert listing_done == ListingDone(total_files=len(queued))
+    assert len(queued) == len(report.entries) < seeded.artifact_count
+    assert max(queued) < done_at[0] < max(finished)
+    assert sum(i > done_at[0] for i in finished) >= 1
+
+
+async def test_no_listing_done_when_listing_itself_fails(
+    fake: FakeCircleCI, tmp_path: Path
+) -> None:
+    events: list[ProgressEvent] = []
+    async with client(fake) as cci:
+        with pytest.raises(NotFoundError):
+            await cci.artifacts.download_workflow(
+                "00000000-0000-0000-0000-000000000000", tmp_path, progress=events.append
+            )
+    assert not any(isinstance(e, ListingDone) for e in events)
 
 
 async def test_refused_and_failed_files_are_announced(fake: FakeCircleCI, tmp_path: Path) -> None:
