@@ -36,12 +36,20 @@ def _listeners(value: frozenset[str] | set[str] | tuple[str, ...]) -> frozenset[
 
 @attrs.frozen
 class RateLimit:
-    """A token bucket per API token: `burst` requests at once, refilled at `rate` per second.
+    """A token bucket per API token: `burst` requests at once, refilled at `rate` per second;
+    or, with `window` set, a fixed window: `rate * window` requests per `window` seconds.
 
     A throttled request gets 429 with `Retry-After` in whole seconds, rounded up, as CircleCI
-    sends it; `fractional_retry_after` sends e.g. `0.25` instead, for fast tests. Switches
-    reproduce CircleCI's rougher answers: `retry_after=False` omits the header, `plain_text`
-    sends the body `Rate limited.` as text/plain.
+    sends it; `fractional_retry_after` sends e.g. `0.25` instead, for fast tests. Every answer
+    carries `X-RateLimit-*` and `RateLimit-*` headers (limit, remaining, reset); their reset
+    is in whole seconds too, rounded up, unless `fractional_reset`. Switches reproduce rougher
+    servers: `retry_after=False` omits `Retry-After`, `headers=False` omits the rate-limit
+    headers, `plain_text` sends the body `Rate limited.` as text/plain. The three variants
+    clients meet are built by :meth:`retry_after_only`, :meth:`headers_only` and
+    :meth:`fixed_window`.
+
+    The bucket's reset is the time until it is full again; the window's, the time until
+    the window ends. The first request opens the first window; windows follow back to back.
     """
 
     rate: float = attrs.field(default=10.0, validator=v.gt(0))
@@ -49,6 +57,44 @@ class RateLimit:
     retry_after: bool = True
     fractional_retry_after: bool = False
     plain_text: bool = False
+    headers: bool = True
+    fractional_reset: bool = False
+    window: float | None = attrs.field(default=None, validator=v.optional(v.gt(0)))
+
+    def __attrs_post_init__(self) -> None:
+        if self.window is not None and self.rate * self.window + 1e-9 < 1:
+            raise ValueError("a window admits at least one request: rate * window >= 1")
+
+    @property
+    def limit(self) -> int:
+        """Requests a full bucket, or a fresh window, admits."""
+        if self.window is None:
+            return self.burst
+        return math.floor(self.rate * self.window + 1e-9)  # 600 / 60.0 * 60.0 is not 600
+
+    @classmethod
+    def retry_after_only(cls, rate: float, burst: int = 10) -> RateLimit:
+        """A token bucket whose 429s say `Retry-After` (fractional) and nothing else."""
+        return cls(rate, burst, fractional_retry_after=True, headers=False)
+
+    @classmethod
+    def headers_only(cls, rate: float, burst: int = 10) -> RateLimit:
+        """A token bucket that states its budget on every answer (fractional reset) and
+        sends no `Retry-After` with its 429s."""
+        return cls(rate, burst, retry_after=False, fractional_reset=True)
+
+    @classmethod
+    def fixed_window(cls, limit: int = 600, window: float = 60.0) -> RateLimit:
+        """`limit` requests per `window` seconds (600 a minute), then 429 until the window
+        ends; every answer states what is left and when the window resets (fractional), and
+        the 429s say `Retry-After` too."""
+        return cls(
+            limit / window,
+            limit,
+            window=window,
+            fractional_retry_after=True,
+            fractional_reset=True,
+        )
 
 
 @attrs.frozen
@@ -115,7 +161,8 @@ class Verdict:
 
 
 class RateLimiter:
-    """Token buckets keyed by API token; `clock` is injectable for exact tests."""
+    """Token buckets (or fixed windows) keyed by API token; `clock` is injectable for exact
+    tests."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -126,6 +173,8 @@ class RateLimiter:
         if config is not self._config:
             self._config, self._buckets = config, {}
         now = self._clock()
+        if config.window is not None:
+            return self._take_window(config, config.window, key, now)
         tokens, then = self._buckets.get(key, (float(config.burst), now))
         tokens = min(float(config.burst), tokens + (now - then) * config.rate)
         allowed = tokens >= 1.0
@@ -140,18 +189,44 @@ class RateLimiter:
             retry_after=0.0 if allowed else (1.0 - tokens) / config.rate,
         )
 
+    def _take_window(self, config: RateLimit, window: float, key: str, now: float) -> Verdict:
+        """A fixed window: (requests taken, window start) per key."""
+        taken, opened = self._buckets.get(key, (0.0, now))
+        if now >= opened + window:
+            opened += window * ((now - opened) // window)
+            taken = 0.0
+        allowed = taken < config.limit
+        if allowed:
+            taken += 1.0
+        self._buckets[key] = (taken, opened)
+        left = opened + window - now
+        return Verdict(
+            allowed=allowed,
+            limit=config.limit,
+            remaining=config.limit - int(taken),
+            reset=left,
+            retry_after=0.0 if allowed else left,
+        )
+
 
 def rate_limit_headers(verdict: Verdict, config: RateLimit) -> dict[str, str]:
-    """The headers CircleCI may send: both the `X-RateLimit-*` and `RateLimit-*` spellings."""
-    reset = str(math.ceil(verdict.reset))
-    headers = {
-        "X-RateLimit-Limit": str(verdict.limit),
-        "X-RateLimit-Remaining": str(verdict.remaining),
-        "X-RateLimit-Reset": reset,
-        "RateLimit-Limit": str(verdict.limit),
-        "RateLimit-Remaining": str(verdict.remaining),
-        "RateLimit-Reset": reset,
-    }
+    """The headers CircleCI may send: both the `X-RateLimit-*` and `RateLimit-*` spellings
+    (unless `config.headers` is off), and `Retry-After` on a 429 (unless `config.retry_after`
+    is off)."""
+    headers: dict[str, str] = {}
+    if config.headers:
+        if config.fractional_reset:
+            reset = f"{math.ceil(verdict.reset * 100) / 100:.2f}"
+        else:
+            reset = str(math.ceil(verdict.reset))
+        headers = {
+            "X-RateLimit-Limit": str(verdict.limit),
+            "X-RateLimit-Remaining": str(verdict.remaining),
+            "X-RateLimit-Reset": reset,
+            "RateLimit-Limit": str(verdict.limit),
+            "RateLimit-Remaining": str(verdict.remaining),
+            "RateLimit-Reset": reset,
+        }
     if not verdict.allowed and config.retry_after:
         if config.fractional_retry_after:
             headers["Retry-After"] = f"{math.ceil(verdict.retry_after * 100) / 100:g}"
