@@ -1,18 +1,32 @@
-"""Concurrency slots, the per-host rate-limit cooldown, and pacing after a 429.
+"""Slow start, header pacing, pacing after a 429, concurrency slots and the cooldown gate.
 
 One ``Throttle`` per client (the default rate limiter, see :mod:`aiocircle.limiter`); every
 HTTP attempt, of the API and of downloads, goes through :meth:`acquire` and :meth:`release`:
 
-1. **Pacing.** Until a host answers 429 its requests are not paced. The first 429 sets
-   a pace for that host: the rate of answers it gave over the last moments, less a
-   margin. Each later 429 takes the lower of the pace and the rate the host really
-   answered at since its gate last reopened as the host's ceiling, and sets the pace a
-   tenth below it. Without a 429 the pace rises: by 10 % a second while no ceiling is
-   known (a first measure is often low), by 0.5 % a second after that. So the client
-   settles just under a limit CircleCI does not publish instead of hitting it again and
-   again (increase gently, decrease firmly, as TCP does).
-2. **Concurrency.** At most ``max_concurrency`` attempts hold a slot at once.
-3. **Cooldown.** A 429 closes the gate of its host until its ``Retry-After`` is over.
+1. **Slow start.** A host the throttle knows nothing about gets at most 4 attempts in
+   flight. Each answer other than a 429 widens its window by one, up to
+   ``max_concurrency``, so the window doubles every round trip (as TCP's slow start does)
+   and an unlimited host has all the slots after four; a 429 halves it (not below 4).
+   The first volley at a cold host is 4 requests, not ``max_concurrency``.
+2. **Header pacing.** When a host states its budget in rate-limit headers (any spelling
+   :func:`~aiocircle.parse_budget` reads; the tightest limit wins), the requests it has
+   left are spread evenly until its reset, starting at once, so that none is refused
+   (:func:`~aiocircle.earliest_start`). Requests already in flight when a budget arrives
+   count as spent from it. While a host's budget is live, the headers pace it and a 429
+   only closes the gate (below).
+3. **Pacing after a 429**, for hosts that state no budget. Until a host answers 429 its
+   requests are not paced. The first 429 sets a pace for that host: the rate of answers
+   it gave over the last moments, less a margin. Each later 429 takes the lower of the
+   pace and the rate the host really answered at since its gate last reopened as the
+   host's ceiling, and sets the pace a tenth below it. Without a 429 the pace rises: by
+   10 % a second while no ceiling is known (a first measure is often low), by 0.5 % a
+   second after that. So the client settles just under a limit the host does not publish
+   instead of hitting it again and again (increase gently, decrease firmly, as TCP does).
+4. **Concurrency.** At most ``max_concurrency`` attempts hold a slot at once, all hosts
+   together. An attempt takes its place in its host's window first, so one waiting for
+   a narrow window holds no slot.
+5. **Cooldown.** A 429 closes the gate of its host until its ``Retry-After`` is over (a
+   429 without one but with a spent budget: until the budget's reset).
    The gate is checked after taking a slot (a gate checked before waiting for a slot
    lets queued requests through after a 429); a request that finds it closed gives its
    slot back, sleeps, and queues for a pacing turn again, so waiters do not all wake
@@ -25,13 +39,17 @@ import asyncio
 import math
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
 import attrs
 
+from ._ratelimit import Budget, earliest_start, parse_budget
 from .errors import RateLimitError
 from .limiter import Answer, Permit
+
+INITIAL_WINDOW = 4
+"""Attempts in flight at a host the throttle has no answer from yet (slow start)."""
 
 _WINDOW = 2.0
 """Seconds of recent answers the first pace is measured over."""
@@ -58,38 +76,83 @@ class _Host:
     """Where the last 429 put the host's limit: the lower of the pace and what it answered."""
     next_start: float = 0.0
     answers: deque[float] = attrs.field(factory=lambda: deque(maxlen=4096))
+    window: int = INITIAL_WINDOW
+    """Attempts this host may have in flight now (slow start widens it)."""
+    holding: int = 0
+    """Attempts holding a place in the window, from entering it to their release."""
+    waiting: deque[asyncio.Future[None]] = attrs.field(factory=deque)
+    """Attempts queued for a place in the window, oldest first."""
+    started: int = 0
+    """Attempts past their pacing turn and not yet released: possibly unseen by the host."""
+    budget: Budget | None = None
+    """The host's latest stated budget, read from its headers at ``budget_at``."""
+    budget_at: float = 0.0
+    budget_epoch: int = 0
+    """Counts budgets read, so a sleeper knows a newer one came while it slept."""
+    budget_spent: int = 0
+    """Attempts started against ``budget`` (those in flight when it came included)."""
+    planned: int = 0
+    """Attempts sleeping until their turn against ``budget``."""
+    news: asyncio.Event = attrs.field(factory=asyncio.Event)
+    """Set (and replaced) at every release: attempts waiting for a newer budget wake."""
+
+    def tell(self) -> None:
+        self.news.set()
+        self.news = asyncio.Event()
 
 
 class Throttle:
     """The default :class:`~aiocircle.limiter.RateLimiter`: pacing, ``max_concurrency``
     slots and a cooldown gate per host, in this process.
 
-    ``clock`` (monotonic seconds) and ``sleep`` are injectable so tests are exact.
+    ``initial_window`` is how many attempts a host it has no answer from yet gets in
+    flight (slow start; ``initial_window=max_concurrency`` turns it off).
+    ``clock`` (monotonic seconds) and ``sleep`` are injectable so tests are exact;
+    ``wall`` (Unix time) reads resets that a host sends as a Unix time.
     """
 
     def __init__(
         self,
         max_concurrency: int = 16,
         *,
+        initial_window: int = INITIAL_WINDOW,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError(f"max_concurrency must be at least 1, not {max_concurrency}")
+        if initial_window < 1:
+            raise ValueError(f"initial_window must be at least 1, not {initial_window}")
         self._slots = asyncio.Semaphore(max_concurrency)
+        self._max_concurrency = max_concurrency
+        self._initial_window = min(initial_window, max_concurrency)
         self._hosts: dict[str, _Host] = {}
         self._clock = clock
         self._sleep = sleep
+        self._wall = wall
 
     def _host(self, host: str) -> _Host:
         state = self._hosts.get(host)
         if state is None:
-            state = self._hosts[host] = _Host()
+            state = self._hosts[host] = _Host(window=self._initial_window)
         return state
+
+    def window(self, host: str) -> int:
+        """Attempts ``host`` may have in flight now (slow start: 4 at first)."""
+        state = self._hosts.get(host)
+        return self._initial_window if state is None else state.window
+
+    def budget(self, host: str) -> Budget | None:
+        """The budget ``host`` last stated in its headers (``None`` when it states none)."""
+        state = self._hosts.get(host)
+        return None if state is None else state.budget
 
     def cooldown(self, host: str, seconds: float) -> None:
         """A 429 from ``host``: close its gate for ``seconds`` and slow its pace."""
-        state = self._host(host)
+        self._cooldown(self._host(host), seconds, pace=True)
+
+    def _cooldown(self, state: _Host, seconds: float, *, pace: bool) -> None:
         now = self._clock()
         # 429s to requests sent before the gate closed tell nothing new: the pace changes
         # once per closing, not once per request that was in flight.
@@ -97,9 +160,9 @@ class Throttle:
         last_reopened = state.reopens_at
         state.reopens_at = max(state.reopens_at, now + seconds)
         state.next_start = max(state.next_start, state.reopens_at)
-        if already_closed:
+        if already_closed or not pace:
             return
-        current = self.rate(host)
+        current = self._rate(state)
         measured = self._measured(state, now, last_reopened)
         if current is not None:
             # A pace that grew past what the host really answered is cut from the latter.
@@ -133,7 +196,10 @@ class Throttle:
     def rate(self, host: str) -> float | None:
         """The pace for ``host`` in attempts per second now, or ``None`` when unpaced."""
         state = self._hosts.get(host)
-        if state is None or state.rate is None:
+        return None if state is None else self._rate(state)
+
+    def _rate(self, state: _Host) -> float | None:
+        if state.rate is None:
             return None
         elapsed = max(0.0, self._clock() - state.paced_since)
         growth = _PROBING_INCREASE if state.ceiling is None else _CAUTIOUS_INCREASE
@@ -143,47 +209,141 @@ class Throttle:
         return state.rate * math.exp(exponent)
 
     async def acquire(self, host: str, *, max_wait: float = float("inf")) -> Permit:
-        """Wait for the host's pace, a slot and its open gate (see the module docstring).
+        """Wait for a place in the host's window, its pace, a slot and its open gate (see
+        the module docstring).
 
-        A gate that stays closed longer than ``max_wait`` raises :class:`RateLimitError`
-        at once, before anything is sent.
+        A gate that stays closed, or a stated budget that stays spent, longer than
+        ``max_wait`` raises :class:`RateLimitError` at once, before anything is sent.
         """
         state = self._host(host)
+        await self._enter_window(state)
+        try:
+            while True:
+                self._refuse_if_longer(host, max_wait)
+                await self._pace(host, state, max_wait)
+                state.started += 1
+                try:
+                    await self._slots.acquire()
+                except BaseException:
+                    state.started -= 1
+                    raise
+                wait = self.remaining(host)
+                if wait <= 0:
+                    return Permit(host)
+                state.started -= 1
+                self._slots.release()
+                self._refuse_if_longer(host, max_wait)
+                await self._sleep(wait)
+        except BaseException:
+            self._leave_window(state)
+            raise
+
+    async def _pace(self, host: str, state: _Host, max_wait: float) -> None:
+        """Sleep until this attempt's turn: by the host's stated budget when it states one,
+        else by the pace its 429s set (if any)."""
         while True:
-            self._refuse_if_longer(host, max_wait)
-            rate = self.rate(host)
-            if rate is not None:
-                now = self._clock()
+            now = self._clock()
+            budget = state.budget
+            if budget is None:
+                rate = self._rate(state)
+                if rate is None:
+                    return
                 start = max(now, state.next_start)
                 state.next_start = start + 1.0 / rate
                 if start > now:
                     await self._sleep(start - now)
-            await self._slots.acquire()
-            wait = self.remaining(host)
-            if wait <= 0:
-                return Permit(host)
-            self._slots.release()
-            self._refuse_if_longer(host, max_wait)
-            await self._sleep(wait)
+                return
+            epoch = state.budget_epoch
+            turn = _budget_turn(budget, state.budget_at, state.budget_spent, now)
+            if turn is None:  # spent, and the refill after the reset too
+                if state.started == 0 and state.planned == 0:
+                    state.budget_spent += 1
+                    return  # nothing in flight or due would bring news: one attempt asks
+                await state.news.wait()
+                continue
+            if turn - now > max_wait:
+                raise self._refusal(host, turn - now, "its stated rate-limit budget is spent")
+            state.budget_spent += 1
+            if turn <= now:
+                return
+            state.planned += 1
+            try:
+                await self._sleep(turn - now)
+            finally:
+                state.planned -= 1
+            if state.budget_epoch == epoch:
+                return
+            # a newer budget came while this attempt slept: plan against it
 
     async def release(self, permit: Permit, answer: Answer) -> None:
-        """Free the slot of ``permit``; a 429 closes the host's gate, other answers pace it."""
+        """Free the slot of ``permit``. A stated budget paces the host; a 429 closes its
+        gate and narrows its window; other answers widen the window and measure its pace."""
+        state = self._host(permit.host)
+        state.started -= 1
         self._slots.release()
+        now = self._clock()
+        if answer.status is not None:
+            budget = parse_budget(answer.headers, now=self._wall())
+            if budget is not None:
+                state.budget = budget
+                state.budget_at = now
+                state.budget_epoch += 1
+                state.budget_spent = state.started  # in flight: maybe not counted yet
+            elif state.budget is not None and now >= state.budget_at + state.budget.reset:
+                state.budget = None  # the host stopped stating one: back to 429 pacing
+        announced = state.budget is not None
         if answer.status == 429:
-            self.cooldown(permit.host, answer.wait or 0.0)
+            wait = answer.wait or 0.0
+            budget = state.budget
+            spent = announced and budget is not None and budget.remaining == 0
+            if spent and budget is not None and not _has_retry_after(answer.headers):
+                wait = budget.reset  # the host's own word beats our backoff guess
+            self._cooldown(state, wait, pace=not announced)
+            state.window = max(self._initial_window, state.window // 2)
         elif answer.status is not None:
-            self.answered(permit.host)
+            state.answers.append(self._clock())
+            state.window = min(self._max_concurrency, state.window + 1)
+        self._leave_window(state)
+        state.tell()
+
+    async def _enter_window(self, state: _Host) -> None:
+        """Take a place in the host's window, queueing (FIFO, no slot held) while it is full."""
+        if state.holding < state.window and not state.waiting:
+            state.holding += 1
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        state.waiting.append(turn)
+        try:
+            await turn  # whoever resolves it has counted this attempt in
+        except BaseException:
+            if turn.done() and not turn.cancelled():
+                self._leave_window(state)  # given a place just as it was cancelled
+            else:
+                state.waiting.remove(turn)
+            raise
+
+    def _leave_window(self, state: _Host) -> None:
+        state.holding -= 1
+        while state.waiting and state.holding < state.window:
+            turn = state.waiting.popleft()
+            if not turn.done():
+                state.holding += 1
+                turn.set_result(None)
 
     def _refuse_if_longer(self, host: str, max_wait: float) -> None:
         wait = self.remaining(host)
         if wait > max_wait:
-            raise RateLimitError(
-                429,
-                f"not sent: {host} asked for {wait:.1f}s more of cooldown, over max_wait",
-                method="",
-                path=host,
-                retry_after=wait,
-            )
+            raise self._refusal(host, wait, "it asked for more cooldown")
+
+    @staticmethod
+    def _refusal(host: str, wait: float, why: str) -> RateLimitError:
+        return RateLimitError(
+            429,
+            f"not sent: {host} would take {wait:.1f}s more ({why}), over max_wait",
+            method="",
+            path=host,
+            retry_after=wait,
+        )
 
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
@@ -193,3 +353,28 @@ class Throttle:
             yield
         finally:
             await self.release(permit, Answer(status=200))
+
+
+def _has_retry_after(headers: Mapping[str, str]) -> bool:
+    return any(name.lower() == "retry-after" for name in headers)
+
+
+def _budget_turn(budget: Budget, observed_at: float, spent: int, now: float) -> float | None:
+    """When the next attempt may start against ``budget``, ``spent`` attempts after it was
+    read at ``observed_at``; ``None`` once even the refill at its reset is spent.
+
+    Before the reset the remaining requests are spread until it (:func:`earliest_start`).
+    At the reset the host refills to its ``limit`` (one request, when it did not say its
+    limit), spread over its ``window`` when it said one: so attempts that waited for the
+    reset do not all start at once into a budget that holds fewer.
+    """
+    if spent < budget.remaining:
+        return earliest_start(budget, observed_at=observed_at, now=now, sent=spent)
+    extra = spent - budget.remaining
+    refill = budget.limit if budget.limit else 1
+    if extra >= refill:
+        return None
+    reset_at = observed_at + budget.reset
+    if budget.window:
+        return max(now, reset_at + extra * budget.window / refill)
+    return max(now, reset_at)

@@ -12,7 +12,7 @@ import time
 import pytest
 from _it_helpers import FAST_RETRY, faults, read_everything, seeded_fake, slugs, statuses
 
-from aiocircle import RetryEvent, RetryPolicy, ServerError, TransportError
+from aiocircle import RetryEvent, RetryPolicy, ServerError, Throttle, TransportError
 from aiocircle.testing import FakeCircleCI, Faults, RateLimit
 
 ME = "GET /me"
@@ -187,9 +187,10 @@ async def test_the_cooldown_keeps_429s_to_one_herd_per_refill_window() -> None:
     # second, in which the bucket refills completely (rate x 1 s >= burst). So the 429s are the
     # requests already in flight when the bucket ran dry -- at most max_concurrency of them --
     # and none after the pause, because the 100 calls left fit in the refilled bucket. Without
-    # the cooldown every call beyond the burst earns its own 429 (about 100 here).
+    # the cooldown every call beyond the burst earns its own 429 (about 100 here). No rate-limit
+    # headers: with them the client spreads its requests and meets no 429 at all.
     calls, concurrency = 200, 16
-    limit = RateLimit(rate=100, burst=100)
+    limit = RateLimit(rate=100, burst=100, headers=False)
     async with (
         FakeCircleCI(latency=0.002, rate_limit=limit) as fake,
         fake.client(max_concurrency=concurrency) as cci,
@@ -207,11 +208,13 @@ async def test_the_cooldown_cannot_recall_requests_already_in_flight() -> None:
     # each call beyond the burst gets its 429 before the gate can close: one per task.
     # max_concurrency, not the cooldown, bounds that first herd. (120 calls, not 200: the
     # fake's listen backlog is 128 connections, and SYNs beyond it are resent a second later.)
+    # Slow start is off and the host states no budget: both would keep the herd small.
     calls = 120
-    limit = RateLimit(rate=60, burst=60)
+    limit = RateLimit(rate=60, burst=60, headers=False)
+    no_slow_start = Throttle(calls, initial_window=calls)
     async with (
         FakeCircleCI(latency=0.1, rate_limit=limit) as fake,
-        fake.client(max_concurrency=calls) as cci,
+        fake.client(max_concurrency=calls, rate_limiter=no_slow_start) as cci,
     ):
         users = await asyncio.gather(*(cci.users.me() for _ in range(calls)))
     limited, _ = _report(f"{calls} concurrent calls, max_concurrency={calls}", fake)
