@@ -62,8 +62,19 @@ _PROBING_INCREASE = 1.10
 _MIN_RATE = 0.5
 _UNPACED = 1000.0
 """A pace this fast limits nothing CircleCI allows: past it, pacing lapses."""
+_SPREAD_SPAN = 1.0
+"""Seconds: a stated reset longer than this is a window to spread requests over evenly;
+a shorter one is a bucket's time to refill, paced by its answers as they come."""
 _MIN_SAMPLE = 4
 _MIN_SPAN = 0.5
+
+
+@attrs.frozen
+class _Ticket:
+    """What a permit remembers of its host when it was given: the pace and the window."""
+
+    cuts: int
+    anchor: int
 
 
 @attrs.define
@@ -91,6 +102,22 @@ class _Host:
     """Counts budgets read, so a sleeper knows a newer one came while it slept."""
     budget_spent: int = 0
     """Attempts started against ``budget`` (those in flight when it came included)."""
+    cuts: int = 0
+    """Counts the pace changes 429s made: turns planned before one are planned again."""
+    anchor: int = 0
+    """Counts the budgets that began a stated window (the first after each reset)."""
+    anchor_remaining: int = 0
+    anchor_reset_at: float = 0.0
+    anchor_done: int = 0
+    """Attempts started since the anchor budget and answered: the host counted them."""
+    anchor_at: float = 0.0
+    refill_rate: float | None = None
+    """Requests per second the host's remaining grew by before its stated reset: a token
+    bucket refilling as it goes, whose budget is spent as it refills, not spread until
+    the reset (which a bucket states as the time until it is full, often in whole
+    seconds: far too late)."""
+    last_turn: float = -math.inf
+    """The start planned last against a budget."""
     planned: int = 0
     """Attempts sleeping until their turn against ``budget``."""
     news: asyncio.Event = attrs.field(factory=asyncio.Event)
@@ -153,6 +180,8 @@ class Throttle:
         self._cooldown(self._host(host), seconds, pace=True)
 
     def _cooldown(self, state: _Host, seconds: float, *, pace: bool) -> None:
+        """Close the gate; with ``pace``, also set or cut the host's pace (once per closing).
+        Turns already planned at the old pace are planned again at the new one."""
         now = self._clock()
         # 429s to requests sent before the gate closed tell nothing new: the pace changes
         # once per closing, not once per request that was in flight.
@@ -173,6 +202,8 @@ class Throttle:
         else:
             return  # too little seen to measure a pace; the cooldown alone must do
         state.paced_since = state.reopens_at
+        state.cuts += 1
+        state.next_start = state.reopens_at
 
     @staticmethod
     def _measured(state: _Host, now: float, last_reopened: float) -> float | None:
@@ -229,7 +260,7 @@ class Throttle:
                     raise
                 wait = self.remaining(host)
                 if wait <= 0:
-                    return Permit(host)
+                    return Permit(host, _Ticket(state.cuts, state.anchor))
                 state.started -= 1
                 self._slots.release()
                 self._refuse_if_longer(host, max_wait)
@@ -241,6 +272,7 @@ class Throttle:
     async def _pace(self, host: str, state: _Host, max_wait: float) -> None:
         """Sleep until this attempt's turn: by the host's stated budget when it states one,
         else by the pace its 429s set (if any)."""
+        replanned = False
         while True:
             now = self._clock()
             budget = state.budget
@@ -248,13 +280,24 @@ class Throttle:
                 rate = self._rate(state)
                 if rate is None:
                     return
+                cuts = state.cuts
                 start = max(now, state.next_start)
                 state.next_start = start + 1.0 / rate
                 if start > now:
                     await self._sleep(start - now)
+                    if state.cuts != cuts:
+                        continue  # a 429 changed the pace while this attempt slept
                 return
             epoch = state.budget_epoch
-            turn = _budget_turn(budget, state.budget_at, state.budget_spent, now)
+            turn = _budget_turn(
+                budget,
+                state.budget_at,
+                state.budget_spent,
+                now,
+                refill_rate=state.refill_rate,
+                # Planned again, this attempt keeps its place in the spread.
+                last_turn=-math.inf if replanned else state.last_turn,
+            )
             if turn is None:  # spent, and the refill after the reset too
                 if state.started == 0 and state.planned == 0:
                     state.budget_spent += 1
@@ -264,6 +307,8 @@ class Throttle:
             if turn - now > max_wait:
                 raise self._refusal(host, turn - now, "its stated rate-limit budget is spent")
             state.budget_spent += 1
+            if not replanned:
+                state.last_turn = turn
             if turn <= now:
                 return
             state.planned += 1
@@ -273,7 +318,7 @@ class Throttle:
                 state.planned -= 1
             if state.budget_epoch == epoch:
                 return
-            # a newer budget came while this attempt slept: plan against it
+            replanned = True  # a newer budget came while this attempt slept: plan against it
 
     async def release(self, permit: Permit, answer: Answer) -> None:
         """Free the slot of ``permit``. A stated budget paces the host; a 429 closes its
@@ -285,6 +330,7 @@ class Throttle:
         if answer.status is not None:
             budget = parse_budget(answer.headers, now=self._wall())
             if budget is not None:
+                self._watch_refills(state, budget, permit, now)
                 state.budget = budget
                 state.budget_at = now
                 state.budget_epoch += 1
@@ -298,13 +344,35 @@ class Throttle:
             spent = announced and budget is not None and budget.remaining == 0
             if spent and budget is not None and not _has_retry_after(answer.headers):
                 wait = budget.reset  # the host's own word beats our backoff guess
-            self._cooldown(state, wait, pace=not announced)
+            ticket = permit.token
+            fresh = not isinstance(ticket, _Ticket) or ticket.cuts == state.cuts
+            # A 429 to an attempt sent before the last cut tells nothing new.
+            self._cooldown(state, wait, pace=fresh and not announced)
             state.window = max(self._initial_window, state.window // 2)
         elif answer.status is not None:
             state.answers.append(self._clock())
             state.window = min(self._max_concurrency, state.window + 1)
         self._leave_window(state)
         state.tell()
+
+    @staticmethod
+    def _watch_refills(state: _Host, budget: Budget, permit: Permit, now: float) -> None:
+        """Learn whether the host refills before its stated reset (a token bucket): within
+        one stated window, a remaining count above what the window had left, less the
+        attempts since answered, is a refill (a margin covers answers out of order)."""
+        ticket = permit.token
+        if isinstance(ticket, _Ticket) and ticket.anchor == state.anchor:
+            state.anchor_done += 1
+        if state.anchor == 0 or now >= state.anchor_reset_at:
+            state.anchor += 1
+            state.anchor_remaining = budget.remaining
+            state.anchor_at = now
+            state.anchor_reset_at = now + budget.reset
+            state.anchor_done = 0
+            return
+        excess = budget.remaining - (state.anchor_remaining - state.anchor_done)
+        if excess >= max(2, (budget.limit or 0) // 4) and now > state.anchor_at:
+            state.refill_rate = excess / (now - state.anchor_at)
 
     async def _enter_window(self, state: _Host) -> None:
         """Take a place in the host's window, queueing (FIFO, no slot held) while it is full."""
@@ -359,22 +427,41 @@ def _has_retry_after(headers: Mapping[str, str]) -> bool:
     return any(name.lower() == "retry-after" for name in headers)
 
 
-def _budget_turn(budget: Budget, observed_at: float, spent: int, now: float) -> float | None:
+def _budget_turn(
+    budget: Budget,
+    observed_at: float,
+    spent: int,
+    now: float,
+    *,
+    refill_rate: float | None,
+    last_turn: float,
+) -> float | None:
     """When the next attempt may start against ``budget``, ``spent`` attempts after it was
     read at ``observed_at``; ``None`` once even the refill at its reset is spent.
 
     Before the reset the remaining requests are spread until it (:func:`earliest_start`).
+    A host seen to refill at ``refill_rate`` before its reset (a token bucket) may have its
+    remaining requests at once, and one more each time a request has refilled. Over a
+    window longer than a second, spread turns also keep ``reset / remaining`` after
+    ``last_turn``: every answer brings a new budget, and a spread restarted at each
+    would go at the rate of the answers.
     At the reset the host refills to its ``limit`` (one request, when it did not say its
     limit), spread over its ``window`` when it said one: so attempts that waited for the
     reset do not all start at once into a budget that holds fewer.
     """
+    spread = refill_rate is None
     if spent < budget.remaining:
-        return earliest_start(budget, observed_at=observed_at, now=now, sent=spent)
+        if spread and budget.reset > _SPREAD_SPAN:
+            # One turn every reset / remaining, in sequence; ``spent`` only caps the count.
+            return max(now, last_turn + budget.reset / budget.remaining)
+        return earliest_start(budget, observed_at=observed_at, now=now, sent=spent, spread=spread)
     extra = spent - budget.remaining
+    reset_at = observed_at + budget.reset
+    if refill_rate is not None and now < reset_at:
+        return min(reset_at, max(now, observed_at + (extra + 1) / refill_rate))
     refill = budget.limit if budget.limit else 1
     if extra >= refill:
         return None
-    reset_at = observed_at + budget.reset
     if budget.window:
         return max(now, reset_at + extra * budget.window / refill)
     return max(now, reset_at)

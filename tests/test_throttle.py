@@ -185,6 +185,43 @@ async def test_a_pace_lapses_after_long_without_a_429_instead_of_overflowing() -
     assert throttle.rate("h") is not None
 
 
+async def test_a_429_to_an_attempt_sent_before_the_last_cut_does_not_cut_again() -> None:
+    throttle, clock = make()
+    answers(throttle, clock, 20, over=1.0)
+    throttle.cooldown("h", 0.0)  # the first pace: 18/s
+    first, second = await throttle.acquire("h"), await throttle.acquire("h")
+    clock.now += 0.1
+    await throttle.release(first, Answer(status=429, wait=0.0))  # cuts the pace
+    cut = throttle.rate("h")
+    assert cut is not None and cut < 18.0
+    await throttle.release(second, Answer(status=429, wait=0.0))  # sent at the old pace
+    assert throttle.rate("h") == cut
+
+
+async def test_turns_planned_at_the_old_pace_are_planned_again_after_a_cut() -> None:
+    clock = VirtualClock(start=0.0)
+    throttle = Throttle(8, clock=clock.monotonic, sleep=clock.sleep)
+    for _ in range(20):
+        throttle.answered("h")
+        clock.now += 0.05
+    throttle.cooldown("h", 0.0)  # 20 answers in 1 s: 18/s
+    starts: list[float] = []
+
+    async def one() -> None:
+        async with throttle.slot("h"):
+            starts.append(clock.monotonic())
+
+    async def cut_at_0_1() -> None:
+        await clock.sleep(0.1)
+        state = throttle._hosts["h"]
+        state.rate, state.paced_since, state.cuts = 2.0, clock.now, state.cuts + 1
+        state.next_start = clock.now
+
+    await asyncio.gather(*(one() for _ in range(4)), cut_at_0_1())
+    gaps = [b - a for a, b in itertools.pairwise(sorted(starts))]
+    assert gaps[-1] == pytest.approx(0.5, rel=0.05)  # the last turns keep the new pace
+
+
 # --- slow start ------------------------------------------------------------------------------
 
 
@@ -466,3 +503,34 @@ async def test_slow_start_reaches_full_concurrency_on_an_unlimited_host() -> Non
         await asyncio.gather(*(cci.users.me() for _ in range(320)))
     assert fake.stats.peak_in_flight["api"] == 64
     assert _api_statuses(fake) == {200: 320}
+
+
+async def test_an_answer_in_between_does_not_restart_the_spread() -> None:
+    throttle, clock = virtual()
+    await learn(throttle, stated(10, 10.0))
+    starts: list[float] = []
+
+    async def one() -> None:
+        permit = await throttle.acquire("h")
+        starts.append(clock.monotonic())
+        left = stated(10 - len(starts), 10.0 - clock.monotonic())
+        await throttle.release(permit, Answer(status=200, headers=left))
+
+    await asyncio.gather(*(one() for _ in range(5)))
+    # Each answer says "9 in 10 s" of what is left: one every 10/9 s, not one per answer.
+    assert [b - a for a, b in itertools.pairwise(starts)] == pytest.approx([10 / 9] * 4)
+
+
+async def test_a_host_that_refills_before_its_reset_is_spent_as_it_refills() -> None:
+    # A token bucket stating "9 left, full in 1 s" (whole seconds) while refilling faster.
+    throttle, clock = virtual()
+    bucket = {**stated(9, 1.0), "RateLimit-Limit": "10"}
+    await learn(throttle, bucket)
+    for _ in range(3):
+        clock.now += 0.1
+        await learn(throttle, bucket)  # still 9 left after 3 more: it refilled
+    state = throttle._hosts["h"]
+    assert state.refill_rate == pytest.approx(3 / 0.3)
+    starts = await starts_of(throttle, clock, 10)
+    # 9 at once instead of one every 1/9 s; the tenth when one more has refilled.
+    assert starts == pytest.approx([0.3] * 9 + [0.4])
