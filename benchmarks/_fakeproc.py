@@ -13,7 +13,9 @@ line on stdin and answers each with one JSON line on stdout:
 - ``stats``: what the fake saw since the last ``reset`` (per listener, status and fault; leaks);
 - ``reset``: clear the fake's stats;
 - ``workflows``: every workflow with its project slug, job numbers and artifact count;
-- ``checksums``: ``{"slug\\tjob\\tnode\\tpath": sha256}`` for every artifact.
+- ``checksums``: ``{"slug\\tjob\\tnode\\tpath": sha256}`` for every artifact;
+- ``rate_limit {"rate": 20, ...}``: set the API's rate limit to ``RateLimit(**fields)``
+  (``rate_limit null``: none), with full buckets.
 
 End of stdin stops the fake and ends the child.
 
@@ -81,7 +83,14 @@ def _workflows(fake: Any) -> list[dict[str, Any]]:
     return found
 
 
-def _answer(fake: Any, command: str) -> Any:
+def _answer(fake: Any, line: str) -> Any:
+    command, _, argument = line.partition(" ")
+    if command == "rate_limit":
+        from aiocircle.testing import RateLimit
+
+        fields = json.loads(argument or "null")
+        fake.knobs.rate_limit = None if fields is None else RateLimit(**fields)
+        return {"ok": True}
     if command == "stats":
         return _stats(fake)
     if command == "reset":
@@ -176,6 +185,12 @@ class FakeProcess:
 
     def reset(self) -> None:
         self.command("reset")
+
+    def set_rate_limit(self, fields: dict[str, Any] | None) -> None:
+        """``knobs.rate_limit = RateLimit(**fields)`` in the child (``None``: no limit)."""
+        answer = self.command(f"rate_limit {json.dumps(fields)}")
+        if not answer.get("ok"):
+            raise RuntimeError(f"the fake refused the rate limit: {answer}")
 
     def checksums(self) -> dict[tuple[str, int, int, str], str]:
         found: dict[str, str] = self.command("checksums")
