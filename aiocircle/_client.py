@@ -94,7 +94,7 @@ class CircleCI:
         token: str | None = None,
         *,
         base_url: str | None = None,
-        max_concurrency: int = 16,
+        max_concurrency: int = 32,
         retry: RetryPolicy | None = None,
         timeout: Timeout | float | None = None,
         session: aiohttp.ClientSession | None = None,

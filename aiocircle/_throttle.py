@@ -140,7 +140,7 @@ class Throttle:
 
     def __init__(
         self,
-        max_concurrency: int = 16,
+        max_concurrency: int = 32,
         *,
         initial_window: int = INITIAL_WINDOW,
         clock: Callable[[], float] = time.monotonic,

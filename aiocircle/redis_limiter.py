@@ -228,7 +228,7 @@ class RedisRateLimiter:
         *,
         client: RedisClient | None = None,
         prefix: str = "aiocircle:ratelimit",
-        max_concurrency: int = 16,
+        max_concurrency: int = 32,
         lease: float = 300.0,
         spread: bool = True,
         timeout: float = 0.5,

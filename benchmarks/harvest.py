@@ -13,7 +13,7 @@ workflow into a fresh temporary folder; every file is checked against the fake's
 
 a. aiocircle: `cci.artifacts.download_workflow(workflow_id, dest, concurrency=N)`, the client
    built with `max_concurrency=N` (the limiter bounds every attempt until its headers arrive);
-e. aiocircle as in a, but with the client's default `max_concurrency=16`: the limiter then
+e. aiocircle as in a, but with `max_concurrency=16`, below `concurrency`: the limiter then
    holds downloads to 16 at once whatever `concurrency` says (shown once per set-up);
 d. the floor, a straightforward bare aiohttp harvest: list the jobs page by page, list each
    job's artifacts, download every artifact under one `asyncio.Semaphore(N)` shared by all
@@ -348,7 +348,7 @@ def main() -> None:
             for _ in range(max(1, args.rounds)):
                 measure(fake, a, expected, run_async(run_aiocircle, n))
                 measure(fake, d, expected, run_async(run_floor, n))
-            e = Result("e. aiocircle as a, but the default max_concurrency=16 (one run)")
+            e = Result("e. aiocircle as a, but max_concurrency=16 (one run)")
             measure(fake, e, expected, run_async(run_aiocircle, n, 16))
             loads.append(os.getloadavg()[0])
             results[setup] = (a, d)
