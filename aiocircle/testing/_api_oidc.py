@@ -91,6 +91,7 @@ def _render(claims: Claims, org_id: str, project_id: str | None) -> bytes:
 
 
 class OidcApi(TagApi):
+    ERROR_KEY = "error"
     ROUTES = (
         RouteSpec(V2, "GET", "/org/{orgID}/oidc-custom-claims", "get_org"),
         RouteSpec(V2, "PATCH", "/org/{orgID}/oidc-custom-claims", "patch_org"),

@@ -206,6 +206,7 @@ def _when(call: Call, name: str) -> datetime | None:
 
 
 class PoliciesApi(TagApi):
+    ERROR_KEY = "error"
     ROUTES = (
         RouteSpec(V2, "GET", "/owner/{ownerID}/context/{context}/decision", "decision_logs"),
         RouteSpec(V2, "POST", "/owner/{ownerID}/context/{context}/decision", "make_decision"),

@@ -16,9 +16,10 @@ JSON = "application/json"
 
 class HttpError(Exception):
     """Raised by a handler to answer `status` with CircleCI's `{"message": ...}` body
-    (`key="error"` for the services that answer `{"error": ...}`: policies, OIDC)."""
+    (`key="error"` for the services that answer `{"error": ...}`: policies, OIDC); with no
+    `key`, the route's tag decides (`TagApi.ERROR_KEY`)."""
 
-    def __init__(self, status: int, text: str, *, key: str = "message") -> None:
+    def __init__(self, status: int, text: str, *, key: str | None = None) -> None:
         super().__init__(text)
         self.status = status
         self.text = text

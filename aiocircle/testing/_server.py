@@ -43,6 +43,7 @@ from ._populate import Dataset, populate
 from ._registry import TAG_APIS
 from ._routing import Match
 from ._state import Artifact, Conflict, NotFound, State
+from ._tagapi import TagApi
 
 logger = logging.getLogger("aiocircle.testing")
 
@@ -105,6 +106,8 @@ class FakeCircleCI:
             TAG_APIS,
             presign_file=self.presigned_file_url,
         )
+        #: Routes whose error bodies are not `{"message": ...}` (see `TagApi.ERROR_KEY`).
+        self._error_keys = TagApi.error_keys(TAG_APIS)
         self._storage = Storage(self.state, self.knobs, self._chaos)
         self._artifacts = ArtifactsHost(self.state, self.presigned_url)
         self._ports = {"api": port, "artifacts": artifacts_port, "storage": storage_port}
@@ -371,10 +374,11 @@ class FakeCircleCI:
         if not isinstance(resolved, Match):
             text = "Not found" if resolved == 404 else "Method not allowed"
             return error_response(resolved, text), None
+        key = self._error_keys.get(resolved.route.name, "message")
         token = presented_token(request)
         user = self.state.tokens.get(token) if token else None
         if token is None or user is None:
-            return error_response(401, "You must log in first."), None
+            return error_response(401, "You must log in first.", key), None
         limit = self.knobs.rate_limit
         extra: dict[str, str] | None = None
         if limit is not None:
@@ -393,9 +397,9 @@ class FakeCircleCI:
             )
         except (NotFound, Conflict) as error:
             failure = state_error(error)
-            response = error_response(failure.status, failure.text)
+            response = error_response(failure.status, failure.text, key)
         except HttpError as error:
-            response = error_response(error.status, error.text, error.key)
+            response = error_response(error.status, error.text, error.key or key)
         except Exception as error:
             # A bug in the fake: answer 500 so the test sees it, and log the traceback.
             logger.exception("FakeCircleCI handler failed: %s %s", request.method, raw_path)

@@ -52,6 +52,10 @@ class TagApi:
     """
 
     ROUTES: ClassVar[tuple[RouteSpec, ...]] = ()
+    #: The key of the text in this tag's error bodies: CircleCI answers `{"message": ...}`,
+    #: the policy and OIDC services `{"error": ...}`. The fake's own answers on these routes
+    #: (wrong token, unknown id, bad body) use it too.
+    ERROR_KEY: ClassVar[str] = "message"
 
     def __init__(self, api: TagHost) -> None:
         self._api = api
@@ -80,6 +84,17 @@ class TagApi:
     def presign_file(self, blob_id: str) -> str:
         """The pre-signed storage URL of a file put with `State.add_file`."""
         return self._api.presign_file(blob_id)
+
+    @classmethod
+    def error_keys(cls, tags: Sequence[type[TagApi]]) -> dict[str, str]:
+        """``{route name: error key}`` for the routes of ``tags`` whose key is not
+        ``message``."""
+        return {
+            spec.name: tag.ERROR_KEY
+            for tag in tags
+            if tag.ERROR_KEY != cls.ERROR_KEY
+            for spec in tag.ROUTES
+        }
 
     def page(self, call: Call, items: Sequence[T], encode: Callable[[T], bytes]) -> web.Response:
         """A ``{items, next_page_token}`` page of ``items`` for the ``page-token`` asked for,

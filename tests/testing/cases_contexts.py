@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance import Answers, case, first, pages, success
+from conformance import Answers, case, check_error, first, pages, success
 from fake_api import Api
-from spec_errors import check_error
 
 from aiocircle.testing._api_contexts import ContextsState, FakeContext
 

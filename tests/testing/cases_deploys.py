@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from conformance import Answers, case, first, projects
-from error_bodies import expect_errors
+from conformance import Answers, case, expect_errors, first, projects
 from fake_api import Api
 
 from aiocircle.testing import Deployments
@@ -71,7 +70,7 @@ async def _environments(api: Api) -> Answers:
         )
     assert len(answers) >= 3 + 2
     org_id = first(api).organization.id
-    await expect_errors(
+    expect_errors(
         "GET",
         "/deploy/environments",
         [
@@ -92,7 +91,7 @@ async def _environments(api: Api) -> Answers:
 async def _environment(api: Api) -> Answers:
     deployments = seed(api)
     answers = [await api.call("GET", f"/deploy/environments/{e}") for e in deployments.environments]
-    await expect_errors(
+    expect_errors(
         "GET",
         "/deploy/environments/{environment_id}",
         [
@@ -113,7 +112,7 @@ async def _components(api: Api) -> Answers:
         "/deploy/components",
         **{"org-id": org_id, "project-id": first(api).id, "page-size": "4"},
     )
-    await expect_errors(
+    expect_errors(
         "GET",
         "/deploy/components",
         [
@@ -136,7 +135,7 @@ async def _components(api: Api) -> Answers:
 async def _component(api: Api) -> Answers:
     deployments = seed(api)
     answers = [await api.call("GET", f"/deploy/components/{c}") for c in deployments.components]
-    await expect_errors(
+    expect_errors(
         "GET",
         "/deploy/components/{component_id}",
         [(404, await api.call("GET", "/deploy/components/nope"))],
@@ -153,7 +152,7 @@ async def _versions(api: Api) -> Answers:
         answers += await sized_pages(api, path)
         for environment in list(deployments.environments)[:2]:
             answers += await sized_pages(api, path, **{"environment-id": environment})
-    await expect_errors(
+    expect_errors(
         "GET",
         "/deploy/components/{component_id}/versions",
         [
@@ -189,7 +188,7 @@ async def _rollback(api: Api) -> Answers:
         ),
     ]
     assert [v.name for v in component.versions if v.is_live and v.namespace is None] == ["1.0.0"]
-    await expect_errors(
+    expect_errors(
         "POST",
         "/projects/{project_id}/rollback",
         [

@@ -9,8 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from conformance import Answers, case, first, success
-from error_bodies import expect_errors
+from conformance import Answers, case, expect_errors, first, success
 from fake_api import Api
 
 MISSING = "00000000-0000-4000-8000-000000000000"
@@ -34,7 +33,7 @@ async def _cancel(api: Api) -> Answers:
     running = next(j for j in _jobs(api) if j.status == "running")
     answers = [await api.call("POST", f"/jobs/{running.id}/cancel")]
     assert running.status == "canceled"
-    await expect_errors(
+    expect_errors(
         "POST",
         "/jobs/{job-id}/cancel",
         [
@@ -49,5 +48,5 @@ async def _cancel(api: Api) -> Answers:
 async def _job(api: Api) -> Answers:
     answers = [await api.call("GET", f"/jobs/{job.id}") for job in _jobs(api)]
     assert any(body["type"] == "approval" for _, body in answers)
-    await expect_errors("GET", "/jobs/{job_id}", [(404, await api.call("GET", f"/jobs/{MISSING}"))])
+    expect_errors("GET", "/jobs/{job_id}", [(404, await api.call("GET", f"/jobs/{MISSING}"))])
     return answers

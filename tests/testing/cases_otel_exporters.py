@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance import Answers, case
+from conformance import MESSAGE, Answers, case
 from fake_api import Api
 
 from aiocircle.testing._api_organizations import Organizations
@@ -29,12 +29,6 @@ EXPORTERS = {
     "type": "object",
     "properties": {"items": {"type": "array", "items": EXPORTER}},
     "required": ["items"],
-    "additionalProperties": False,
-}
-MESSAGE = {
-    "type": "object",
-    "properties": {"message": {"type": "string"}},
-    "required": ["message"],
     "additionalProperties": False,
 }
 

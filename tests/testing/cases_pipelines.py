@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from conformance import Answers, case, first, pages, projects
-from error_bodies import expect_errors
+from conformance import Answers, case, expect_errors, first, pages, projects
 from fake_api import Api
 
 from aiocircle.testing import PipelineRuns
@@ -17,7 +16,7 @@ async def _followed(api: Api) -> Answers:
     for project in projects(api):
         answers += await pages(api, "/pipeline", **{"org-slug": project.organization.slug})
     answers += await pages(api, "/pipeline", mine="true")
-    await expect_errors(
+    expect_errors(
         "GET",
         "/pipeline",
         [
@@ -32,7 +31,7 @@ async def _followed(api: Api) -> Answers:
 async def _values(api: Api) -> Answers:
     api.fake.state.add_pipeline(first(api), tag="v1.0.0")
     answers = [await api.call("GET", f"/pipeline/{p.id}/values") for p in first(api).pipelines]
-    await expect_errors(
+    expect_errors(
         "GET",
         "/pipeline/{pipeline-id}/values",
         [(404, await api.call("GET", "/pipeline/nope/values"))],
@@ -61,7 +60,7 @@ async def _continue(api: Api) -> Answers:
         ),
     ]
     again = {"continuation-key": key, "configuration": config}
-    await expect_errors(
+    expect_errors(
         "POST",
         "/pipeline/continue",
         [
@@ -98,7 +97,7 @@ async def _run(api: Api) -> Answers:
         await api.call("POST", path, json={"config": {"branch": "skipped"}}),
     ]
     assert [status for status, _ in answers] == [201, 201, 200]
-    await expect_errors(
+    expect_errors(
         "POST",
         RUN,
         [

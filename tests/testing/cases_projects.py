@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from conformance import Answers, case, first, projects
-from error_bodies import expect_errors
+from conformance import Answers, case, expect_errors, first, projects
 from fake_api import Api
 
 SETTINGS = "/project/{provider}/{organization}/{project}/settings"
@@ -27,7 +26,7 @@ async def _create(api: Api) -> Answers:
             await api.call("POST", f"/organization/{org.id}/project", json={"name": "made-by-id"})
         )
     org_id = first(api).organization.id
-    await expect_errors(
+    expect_errors(
         "POST",
         "/organization/{org-slug-or-id}/project",
         [
@@ -48,7 +47,7 @@ async def _create(api: Api) -> Answers:
 async def _delete(api: Api) -> Answers:
     project = api.fake.state.add_project("gh/doomed/repo")
     answer = await api.call("DELETE", f"/project/{project.slug}")
-    await expect_errors(
+    expect_errors(
         "DELETE",
         "/project/{project-slug}",
         [(404, await api.call("DELETE", f"/project/{project.slug}"))],
@@ -64,7 +63,7 @@ async def _follow(api: Api) -> Answers:
         await api.call("POST", f"/project/gh/{org.name}/brand-new"),
     ]
     standalone = next(p for p in projects(api) if p.slug.startswith("circleci/"))
-    await expect_errors(
+    expect_errors(
         "POST",
         "/project/{provider}/{organization}/{project}",
         [
@@ -80,9 +79,7 @@ async def _settings(api: Api) -> Answers:
     path = f"/project/{first(api).slug}/settings"
     await api.call("PATCH", path, json={"advanced": {"pr_only_branch_overrides": ["main"]}})
     answers = [await api.call("GET", f"/project/{p.slug}/settings") for p in projects(api)]
-    await expect_errors(
-        "GET", SETTINGS, [(404, await api.call("GET", "/project/gh/no/repo/settings"))]
-    )
+    expect_errors("GET", SETTINGS, [(404, await api.call("GET", "/project/gh/no/repo/settings"))])
     return answers
 
 
@@ -102,7 +99,7 @@ async def _patch_settings(api: Api) -> Answers:
             },
         ),
     ]
-    await expect_errors(
+    expect_errors(
         "PATCH",
         SETTINGS,
         [

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conformance import check_error
 from fake_api import Api
-from spec_errors import assert_error_body
 
 from aiocircle.testing._api_organizations import Organizations
 
@@ -79,7 +79,7 @@ async def test_error_answers_have_the_status_and_body_the_spec_documents(
     got, answer = await api.call(method, path.format(org=org.id), json=body)
 
     assert got == status, answer
-    assert_error_body(method, template, status, answer)
+    check_error(method, template, (got, answer), status)
 
 
 async def test_created_organization_is_found_by_id_and_slug_until_deleted(api: Api) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from cases_otel_exporters import MESSAGE, seed
+from cases_otel_exporters import seed
+from conformance import MESSAGE
 from fake_api import Api
 
 from aiocircle.testing._api_otel_exporters import OtelExporters

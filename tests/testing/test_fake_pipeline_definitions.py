@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from cases_pipeline_definitions import seed
+from conformance import check_error
 from fake_api import Api
-from spec_errors import assert_error_body
 
 DEFS = "/projects/{project_id}/pipeline-definitions"
 DEF = DEFS + "/{pipeline_definition_id}"
@@ -59,7 +59,7 @@ async def test_error_answers_have_the_status_and_body_the_spec_documents(
     }
     got, answer = await api.call(method, template.format(**params), json=body)
     assert got == status, answer
-    assert_error_body(method, template, status, answer)
+    check_error(method, template, (got, answer), status)
 
 
 async def test_a_definition_is_created_listed_updated_and_deleted_with_its_triggers(
