@@ -14,6 +14,7 @@ import asyncio
 import logging
 import re
 import socket
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from types import TracebackType
@@ -64,7 +65,8 @@ class FakeCircleCI:
     Seed it through `fake.state` (builders) or `fake.populate(Dataset(...))`; turn knobs on the
     running fake through `fake.knobs`; script failures with `fail_next`; read what happened in
     `fake.stats` (request log, counts per route, requests in flight, token leaks).
-    A closed fake cannot be started again.
+    A closed fake cannot be started again. `clock` (monotonic seconds) drives the
+    `rate_limit` bucket, so a test can run client and server on one injected clock.
     """
 
     def __init__(
@@ -83,6 +85,7 @@ class FakeCircleCI:
         artifacts_port: int = 0,
         storage_port: int = 0,
         log_size: int = 100_000,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.token = token
         self.seed = seed
@@ -97,7 +100,7 @@ class FakeCircleCI:
         )
         self.stats = Stats(log_size)
         self.failures = FailQueue()
-        self._limiter = RateLimiter()
+        self._limiter = RateLimiter(clock or time.monotonic)
         self._chaos = Chaos(seed)
         self._api = Api(
             self.state,
