@@ -11,9 +11,11 @@ from .bulk import (
     BulkError,
     BulkResult,
     Failure,
+    JobRecord,
     MergedStream,
     ProjectFailure,
     Success,
+    TestRecord,
     WorkflowRecord,
 )
 from .errors import (
@@ -48,7 +50,18 @@ from .harvest import (
 )
 from .limiter import Answer, Permit, RateLimiter
 from .redis_limiter import RedisRateLimiter
-from .report import WorkflowRow, workflow_rows, write_csv, write_jsonl
+from .report import (
+    FlakyTestRow,
+    JobRow,
+    TestRow,
+    WorkflowRow,
+    job_rows,
+    test_rows,
+    workflow_rows,
+    write_csv,
+    write_jsonl,
+    write_parquet,
+)
 from .transport import AiohttpTransport, Request, Response, Transport
 
 __all__ = [
@@ -73,8 +86,11 @@ __all__ = [
     "DownloadReport",
     "DownloadStatus",
     "Failure",
+    "FlakyTestRow",
     "HarvestOptions",
     "JobArtifact",
+    "JobRecord",
+    "JobRow",
     "ListingFailure",
     "LocalFileError",
     "MergedStream",
@@ -97,6 +113,8 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "Success",
+    "TestRecord",
+    "TestRow",
     "Throttle",
     "Timeout",
     "TokenPages",
@@ -108,8 +126,11 @@ __all__ = [
     "__version__",
     "default_layout",
     "earliest_start",
+    "job_rows",
     "parse_budget",
+    "test_rows",
     "workflow_rows",
     "write_csv",
     "write_jsonl",
+    "write_parquet",
 ]

@@ -29,8 +29,8 @@ from typing import Any, Generic, Protocol, Self, TypeAlias, TypeVar
 import attrs
 
 from .errors import CircleCIError
-from .models import Pipeline, Workflow, WorkflowJob
-from .resources import Pipelines, Workflows
+from .models import JobDetails, Pipeline, TestResult, Workflow, WorkflowJob
+from .resources import Jobs, Pipelines, Workflows
 
 
 class _Client(Protocol):
@@ -43,16 +43,21 @@ class _Client(Protocol):
     @property
     def workflows(self) -> Workflows: ...
 
+    @property
+    def jobs(self) -> Jobs: ...
+
 
 __all__ = [
     "Bulk",
     "BulkError",
     "BulkResult",
     "Failure",
+    "JobRecord",
     "MergedStream",
     "Outcome",
     "ProjectFailure",
     "Success",
+    "TestRecord",
     "WorkflowRecord",
 ]
 
@@ -180,6 +185,7 @@ class ProjectFailure(Failure[str]):
 
     pipeline: Pipeline | None = None
     workflow: Workflow | None = None
+    job: WorkflowJob | None = None
 
     @property
     def slug(self) -> str:
@@ -191,6 +197,8 @@ class ProjectFailure(Failure[str]):
             where += f" pipeline {self.pipeline.number}"
         if self.workflow is not None:
             where += f" workflow {self.workflow.name!r}"
+        if self.job is not None:
+            where += f" job {self.job.job_number} {self.job.name!r}"
         return where
 
     def __str__(self) -> str:
@@ -209,6 +217,34 @@ class WorkflowRecord:
     pipeline: Pipeline
     workflow: Workflow
     jobs: list[WorkflowJob] | None = None
+
+
+@attrs.frozen
+class JobRecord:
+    """One job of one workflow, as yielded by ``cci.bulk.jobs``.
+
+    ``details`` is ``None`` unless ``details=True`` and the job has a number (approval jobs
+    have none); it is also ``None`` if reading them failed, and ``failures`` names the job.
+    """
+
+    slug: str
+    pipeline: Pipeline
+    workflow: Workflow
+    job: WorkflowJob
+    details: JobDetails | None = None
+
+
+@attrs.frozen
+class TestRecord:
+    """One test result of one job, as yielded by ``cci.bulk.tests``."""
+
+    __test__ = False  # not a pytest class
+
+    slug: str
+    pipeline: Pipeline
+    workflow: Workflow
+    job: WorkflowJob
+    test: TestResult
 
 
 # --- the merged stream ---------------------------------------------------------------------
@@ -242,8 +278,11 @@ class _Outlet:
         *,
         pipeline: Pipeline | None = None,
         workflow: Workflow | None = None,
+        job: WorkflowJob | None = None,
     ) -> None:
-        self._record(ProjectFailure(self.slug, error, pipeline=pipeline, workflow=workflow))
+        self._record(
+            ProjectFailure(self.slug, error, pipeline=pipeline, workflow=workflow, job=job)
+        )
 
 
 _Producer: TypeAlias = Callable[[str, _Outlet], Awaitable[None]]
@@ -522,6 +561,111 @@ class Bulk:
                     await out.emit(WorkflowRecord(slug, pipeline, workflow, jobs))
 
             await self._each_pipeline(slug, branch, since, emit)
+
+        return MergedStream(slugs, produce, concurrency=concurrency, on_error=on_error)
+
+    def jobs(
+        self,
+        slugs: Iterable[str],
+        *,
+        branch: str | None = None,
+        since: Since | None = None,
+        details: bool = False,
+        concurrency: int = 8,
+        on_error: OnError | None = None,
+    ) -> MergedStream[JobRecord]:
+        """A :class:`JobRecord` per job of every workflow ``workflows()`` would yield.
+
+        With ``details=True`` each numbered job is also read with
+        ``GET /project/{project-slug}/job/{job-number}`` (queue time, executor), the jobs of
+        one workflow at once; a job whose details fail is recorded in ``failures`` and still
+        yielded, without them.
+        """
+        client = self._client
+
+        async def each(record: WorkflowRecord, out: _Outlet) -> None:
+            jobs = record.jobs or []
+
+            async def read(job: WorkflowJob) -> JobDetails | None:
+                if not details or job.job_number is None:
+                    return None
+                try:
+                    return await client.jobs.get(record.slug, job.job_number)
+                except Exception as exc:
+                    out.fail(exc, pipeline=record.pipeline, workflow=record.workflow, job=job)
+                    return None
+
+            found = await asyncio.gather(*(read(job) for job in jobs))
+            for job, info in zip(jobs, found, strict=True):
+                await out.emit(JobRecord(record.slug, record.pipeline, record.workflow, job, info))
+
+        return self._per_workflow(slugs, branch, since, each, concurrency, on_error)
+
+    def tests(
+        self,
+        slugs: Iterable[str],
+        *,
+        branch: str | None = None,
+        since: Since | None = None,
+        concurrency: int = 8,
+        on_error: OnError | None = None,
+    ) -> MergedStream[TestRecord]:
+        """A :class:`TestRecord` per stored test result of every numbered job ``jobs()`` would
+        yield; a job without test metadata yields none. Calls
+        ``GET /project/{project-slug}/{job-number}/tests`` per job, the jobs of one workflow
+        at once; a job whose tests cannot be read is recorded in ``failures``.
+        """
+        client = self._client
+
+        async def each(record: WorkflowRecord, out: _Outlet) -> None:
+            jobs = [job for job in record.jobs or [] if job.job_number is not None]
+
+            async def read(job: WorkflowJob) -> list[TestResult]:
+                assert job.job_number is not None
+                try:
+                    return await client.jobs.tests(record.slug, job.job_number).collect()
+                except Exception as exc:
+                    out.fail(exc, pipeline=record.pipeline, workflow=record.workflow, job=job)
+                    return []
+
+            found = await asyncio.gather(*(read(job) for job in jobs))
+            for job, tests in zip(jobs, found, strict=True):
+                for test in tests:
+                    await out.emit(
+                        TestRecord(record.slug, record.pipeline, record.workflow, job, test)
+                    )
+
+        return self._per_workflow(slugs, branch, since, each, concurrency, on_error)
+
+    def _per_workflow(
+        self,
+        slugs: Iterable[str],
+        branch: str | None,
+        since: Since | None,
+        each: Callable[[WorkflowRecord, _Outlet], Awaitable[None]],
+        concurrency: int,
+        on_error: OnError | None,
+    ) -> MergedStream[Any]:
+        """A stream whose producer calls ``each`` on every workflow record, with its jobs."""
+        cutoff = _check_since(since)
+        client = self._client
+
+        async def produce(slug: str, out: _Outlet) -> None:
+            async def emit(pipeline: Pipeline) -> None:
+                try:
+                    workflows = await client.pipelines.workflows(pipeline.id).collect()
+                except Exception as exc:
+                    out.fail(exc, pipeline=pipeline)
+                    return
+                for workflow in workflows:
+                    try:
+                        jobs = await client.workflows.jobs(workflow.id).collect()
+                    except Exception as exc:
+                        out.fail(exc, pipeline=pipeline, workflow=workflow)
+                        continue
+                    await each(WorkflowRecord(slug, pipeline, workflow, jobs), out)
+
+            await self._each_pipeline(slug, branch, cutoff, emit)
 
         return MergedStream(slugs, produce, concurrency=concurrency, on_error=on_error)
 
