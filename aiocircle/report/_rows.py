@@ -27,7 +27,7 @@ class RowBase:
     @classmethod
     def columns(cls) -> tuple[str, ...]:
         """The row's columns, in order: the CSV header and the JSON keys."""
-        return tuple(f.name for f in attrs.fields(cls))  # type: ignore[misc, arg-type]
+        return tuple(f.name for f in attrs.fields(cls))  # type: ignore[arg-type]
 
     def to_dict(self) -> dict[str, Cell]:
         """The row as JSON-ready values keyed by its columns; datetimes in ISO 8601."""
