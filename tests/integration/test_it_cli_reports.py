@@ -1,0 +1,140 @@
+"""``aiocircle report jobs|tests|flaky-tests`` against the fake over TCP: rows in every
+format, a project that fails, the summary on stderr and the exit status."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from _harvest_helpers import fake_in_thread
+
+from aiocircle.cli import main
+from aiocircle.report import JOB_FIELDS, TEST_FIELDS
+from aiocircle.testing import Dataset, FakeCircleCI
+
+PROJECTS = ["gh/acme/one", "gh/acme/two", "bb/acme/three"]
+ABSENT = "gh/acme/absent"
+
+
+@pytest.fixture(autouse=True)
+def _no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CIRCLECI_TOKEN", "CIRCLE_TOKEN", "CIRCLECI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeCircleCI]:
+    fake = FakeCircleCI(seed=5, page_size=3)
+    fake.populate(
+        Dataset(projects=PROJECTS, pipelines_per_project=4, failed_share=0.4, tests_per_job=2)
+    )
+    with fake_in_thread(fake):
+        yield fake
+
+
+def run(capsys: pytest.CaptureFixture[str], fake: FakeCircleCI, *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main([*argv, "--base-url", fake.base_url, "--token", fake.token])
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def held_jobs(fake: FakeCircleCI) -> list[tuple[str, int | None, str]]:
+    return [
+        (project.slug, job.number, job.status)
+        for project in fake.state.projects.values()
+        for pipeline in project.pipelines
+        for workflow in pipeline.workflows
+        for job in workflow.jobs
+    ]
+
+
+def test_report_jobs_csv_holds_every_job(
+    fake: FakeCircleCI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, fake, "report", "jobs", *PROJECTS, "--since", "2000-01-01")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert tuple(rows[0]) == JOB_FIELDS
+    got = sorted((r["project"], int(r["job_number"]), r["status"]) for r in rows)
+    assert got == sorted(held_jobs(fake))
+    assert {r["status"] for r in rows} >= {"failed", "success"}
+    summary = err.strip().splitlines()
+    assert summary[-1].split()[:6] == ["jobs", str(len(rows)), "3", "of", "3", "0"]
+
+
+def test_report_tests_failed_jsonl_with_a_missing_project_exits_1(
+    fake: FakeCircleCI, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "failed.jsonl"
+    code, out, err = run(
+        capsys,
+        fake,
+        "report",
+        "tests",
+        ABSENT,
+        *PROJECTS,
+        "--since",
+        "2000-01-01",
+        "--failed",
+        "--format",
+        "jsonl",
+        "--output",
+        str(target),
+        "--json",
+    )
+    assert code == 1 and out == ""
+    rows = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    held = sorted(
+        (project.slug, job.number, t.name)
+        for project in fake.state.projects.values()
+        for job in project.jobs.values()
+        for t in job.tests
+        if t.result == "failure"
+    )
+    assert held and sorted((r["project"], r["job_number"], r["name"]) for r in rows) == held
+    assert all(set(r) == set(TEST_FIELDS) and r["failed"] for r in rows)
+    lines = err.strip().splitlines()
+    assert lines[0].startswith(f"aiocircle: {ABSENT}: ") and "Traceback" not in err
+    summary = json.loads(lines[-1])
+    assert summary["report"] == "tests" and summary["rows"] == len(rows)
+    assert summary["projects"] == 4 and summary["failed_projects"] == [ABSENT]
+    assert [f["error_type"] for f in summary["failures"]] == ["NotFoundError"]
+
+
+def test_report_flaky_tests_parquet(
+    fake: FakeCircleCI, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "flaky.parquet"
+    code, _, err = run(
+        capsys,
+        fake,
+        "report",
+        "flaky-tests",
+        *PROJECTS,
+        "--format",
+        "parquet",
+        "--output",
+        str(target),
+    )
+    assert code == 0, err
+    assert pq.read_table(target).num_rows == 0  # no test flaked in this data
+    assert f"0 rows written to {target}" in err
+
+
+def test_parquet_without_output_is_a_usage_error(
+    fake: FakeCircleCI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.reset_stats()
+    code, _, err = run(
+        capsys, fake, "report", "jobs", *PROJECTS, "--since", "2000-01-01", "--format", "parquet"
+    )
+    assert code == 2 and "--output" in err
+    assert sum(fake.stats.counts.values()) == 0
