@@ -1,13 +1,23 @@
 """Reports across many projects: typed rows streamed as they arrive, and their writers.
 
-One module per report: workflows, jobs, tests and flaky tests. Every row class is frozen and
-lists its columns in order (``Row.columns()``); rows go to CSV, JSON Lines or Parquet.
+One module per report: workflows, jobs, tests, flaky tests and the usage export. Every row
+class is frozen and lists its columns in order (``columns()``); rows go to CSV, JSON Lines or
+Parquet.
 """
 
 from ._flaky import FLAKY_FIELDS, FlakyTestRow, flaky_tests
 from ._jobs import JOB_FIELDS, JobRow, job_rows
 from ._rows import Cell, Row
 from ._tests import FAILED_RESULTS, TEST_FIELDS, TestRow, test_rows
+from ._usage import (
+    MAX_POLL_INTERVAL,
+    MAX_WAIT,
+    POLL_INTERVAL,
+    USAGE_FIELDS,
+    UsageExportRows,
+    UsageRow,
+    usage_export,
+)
 from ._workflows import FIELDS, WorkflowRow, workflow_rows
 from ._writers import (
     PARQUET_BATCH_ROWS,
@@ -23,19 +33,26 @@ __all__ = [
     "FIELDS",
     "FLAKY_FIELDS",
     "JOB_FIELDS",
+    "MAX_POLL_INTERVAL",
+    "MAX_WAIT",
     "PARQUET_BATCH_ROWS",
+    "POLL_INTERVAL",
     "TEST_FIELDS",
+    "USAGE_FIELDS",
     "Cell",
     "FlakyTestRow",
     "JobRow",
     "Row",
     "TestRow",
     "TextSink",
+    "UsageExportRows",
+    "UsageRow",
     "WorkflowRow",
     "arrow_schema",
     "flaky_tests",
     "job_rows",
     "test_rows",
+    "usage_export",
     "workflow_rows",
     "write_csv",
     "write_jsonl",
