@@ -138,16 +138,29 @@ def _build_parser() -> argparse.ArgumentParser:
         "tests": "test results of those jobs as rows",
         "flaky-tests": "Insights' flaky tests of the projects as rows",
     }
+    described["usage"] = "the organization's usage export (credits per job run) as rows"
     for name, summary in described.items():
         sub = report.add_parser(name, parents=[common], help=summary)
-        sub.add_argument("slugs", nargs="+", metavar="SLUG")
+        if name == "usage":
+            sub.add_argument("org_id", metavar="ORG_ID", help="organization id (a UUID)")
+            sub.add_argument("--until", type=_parse_since, help="end of the window (default: now)")
+            sub.add_argument(
+                "--poll-interval",
+                type=float,
+                default=6.0,
+                help="seconds between status checks at first (default: 6)",
+            )
+            sub.set_defaults(slugs=[], branch=None)
+        else:
+            sub.add_argument("slugs", nargs="+", metavar="SLUG")
         if name == "flaky-tests":
             sub.set_defaults(since=None, branch=None)
         else:
             sub.add_argument(
                 "--since", required=True, type=_parse_since, help="ISO date or datetime"
             )
-            sub.add_argument("--branch")
+            if name != "usage":
+                sub.add_argument("--branch")
         sub.add_argument("--format", choices=("csv", "jsonl", "parquet"), default="csv")
         sub.add_argument("--output", type=Path, help="file to write (default: stdout)")
         sub.add_argument(
@@ -281,6 +294,7 @@ _COMMANDS: dict[tuple[str, str | None], _Command] = {
     ("report", "jobs"): _report,
     ("report", "tests"): _report,
     ("report", "flaky-tests"): _report,
+    ("report", "usage"): _report,
     ("demo", None): _demo,
 }
 

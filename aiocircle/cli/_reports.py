@@ -8,6 +8,7 @@ import json
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -27,7 +28,7 @@ class _Kind:
     """One report: its row class and how to start its stream from the parsed arguments."""
 
     row_type: type[Any]
-    start: Callable[[CircleCI, argparse.Namespace], MergedStream[Any]]
+    start: Callable[[CircleCI, argparse.Namespace], Any]  # a MergedStream or UsageExportRows
 
 
 def _workflows(cci: CircleCI, args: argparse.Namespace) -> MergedStream[Any]:
@@ -62,11 +63,19 @@ def _flaky(cci: CircleCI, args: argparse.Namespace) -> MergedStream[Any]:
     return report.flaky_tests(cci, args.slugs, concurrency=args.concurrency)
 
 
+def _usage(cci: CircleCI, args: argparse.Namespace) -> Any:
+    until = args.until or datetime.fromtimestamp(cci._core.clock.time(), UTC)
+    return report.usage_export(
+        cci, args.org_id, start=args.since, end=until, poll_interval=args.poll_interval
+    )
+
+
 KINDS: dict[str, _Kind] = {
     "workflows": _Kind(report.WorkflowRow, _workflows),
     "jobs": _Kind(report.JobRow, _jobs),
     "tests": _Kind(report.TestRow, _tests),
     "flaky-tests": _Kind(report.FlakyTestRow, _flaky),
+    "usage": _Kind(report.UsageRow, _usage),
 }
 
 
@@ -74,6 +83,11 @@ def check_arguments(args: argparse.Namespace) -> None:
     """Refuse a bad command line (exit 2) before anything is sent."""
     for slug in args.slugs:
         encode_slug(slug)  # a malformed slug is a usage error, not a failed project
+    if args.action == "usage":
+        if args.poll_interval <= 0:
+            raise ValueError("--poll-interval must be a positive number of seconds")
+        if args.until is not None and args.until <= args.since:
+            raise ValueError("--until must be after --since")
     if args.format == "parquet" and args.output is None:
         raise ValueError("--format parquet writes a binary file: give --output FILE")
 
@@ -111,7 +125,7 @@ async def _write(rows: AsyncIterator[Any], args: argparse.Namespace, row_type: t
     return int(await write(rows, sys.stdout, **extra))
 
 
-async def _kept(rows: MergedStream[Any]) -> AsyncIterator[Any]:
+async def _kept(rows: Any) -> AsyncIterator[Any]:
     """The rows, without those a filter dropped (``None``)."""
     async with rows:
         async for row in rows:
@@ -169,10 +183,11 @@ def _summary(
         }
         print(json.dumps(summary), file=sys.stderr)
         return
+    read = f"{len(args.slugs) - len(failed_projects)} of {len(args.slugs)}"
     cells = {
         "report": args.action,
         "rows": f"{count:,}",
-        "projects": f"{len(args.slugs) - len(failed_projects)} of {len(args.slugs)}",
+        "projects": "org " + args.org_id if args.action == "usage" else read,
         "failures": str(len(failures)),
         "time": f"{seconds:.2f} s",
     }

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -14,7 +15,7 @@ import pytest
 from _harvest_helpers import fake_in_thread
 
 from aiocircle.cli import main
-from aiocircle.report import JOB_FIELDS, TEST_FIELDS
+from aiocircle.report import JOB_FIELDS, TEST_FIELDS, USAGE_FIELDS
 from aiocircle.testing import Dataset, FakeCircleCI
 
 PROJECTS = ["gh/acme/one", "gh/acme/two", "bb/acme/three"]
@@ -138,3 +139,58 @@ def test_parquet_without_output_is_a_usage_error(
     )
     assert code == 2 and "--output" in err
     assert sum(fake.stats.counts.values()) == 0
+
+
+def test_report_usage_writes_every_job_run_of_the_organization(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The command checks the window against the real clock: the data ends now.
+    fake = FakeCircleCI(seed=6)
+    fake.state.now = datetime.now(UTC)
+    fake.populate(Dataset(projects=PROJECTS[:2], pipelines_per_project=3, tests_per_job=0))
+    org = fake.state.project(PROJECTS[0]).organization
+    since = (fake.state.now - timedelta(days=20)).isoformat()
+    target = tmp_path / "usage.csv"
+    with fake_in_thread(fake):
+        code, _, err = run(
+            capsys,
+            fake,
+            "report",
+            "usage",
+            org.id,
+            "--since",
+            since,
+            "--poll-interval",
+            "0.01",
+            "--output",
+            str(target),
+        )
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
+    held = sorted(
+        job.id
+        for project in fake.state.projects.values()
+        if project.organization is org
+        for job in project.jobs.values()
+        if job.type == "build"
+    )
+    assert held and sorted(r["job_id"] for r in rows) == held
+    assert tuple(rows[0]) == USAGE_FIELDS
+    assert f"org {org.id}" in err
+
+
+def test_report_usage_refuses_a_window_ending_before_it_starts(
+    fake: FakeCircleCI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys,
+        fake,
+        "report",
+        "usage",
+        "0a3c5b7e-9d1f-4e2a-8c6b-5f4d3e2a1b0c",
+        "--since",
+        "2026-03-01",
+        "--until",
+        "2026-02-01",
+    )
+    assert code == 2 and "--until must be after --since" in err
