@@ -21,6 +21,7 @@ from .._config import (
     resolve_base_url,
 )
 from ..errors import CircleCIError, ConfigurationError, NotFoundError
+from ..models import ReportingWindow
 from ._files import check_destination, destination, removing_if_empty
 from ._report import (
     EXIT_ERROR,
@@ -137,6 +138,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "jobs": "jobs of those workflows as rows",
         "tests": "test results of those jobs as rows",
         "flaky-tests": "Insights' flaky tests of the projects as rows",
+        "insights": "Insights' workflow and job metrics of the projects as rows",
     }
     described["usage"] = "the organization's usage export (credits per job run) as rows"
     for name, summary in described.items():
@@ -155,6 +157,19 @@ def _build_parser() -> argparse.ArgumentParser:
             sub.add_argument("slugs", nargs="+", metavar="SLUG")
         if name == "flaky-tests":
             sub.set_defaults(since=None, branch=None)
+        elif name == "insights":
+            sub.set_defaults(since=None)
+            sub.add_argument(
+                "--branch",
+                action="append",
+                help="a branch ('*' for all); repeatable (default: the default branch)",
+            )
+            sub.add_argument(
+                "--window",
+                choices=[w.value for w in ReportingWindow],
+                help="Insights' reporting window (default: last-90-days)",
+            )
+            sub.add_argument("--no-jobs", action="store_true", help="workflow metrics only")
         else:
             sub.add_argument(
                 "--since", required=True, type=_parse_since, help="ISO date or datetime"
@@ -295,6 +310,7 @@ _COMMANDS: dict[tuple[str, str | None], _Command] = {
     ("report", "tests"): _report,
     ("report", "flaky-tests"): _report,
     ("report", "usage"): _report,
+    ("report", "insights"): _report,
     ("demo", None): _demo,
 }
 

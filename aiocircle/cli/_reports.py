@@ -63,6 +63,17 @@ def _flaky(cci: CircleCI, args: argparse.Namespace) -> MergedStream[Any]:
     return report.flaky_tests(cci, args.slugs, concurrency=args.concurrency)
 
 
+def _insights(cci: CircleCI, args: argparse.Namespace) -> MergedStream[Any]:
+    return report.insights_rows(
+        cci,
+        args.slugs,
+        branches=args.branch or (None,),
+        reporting_window=args.window,
+        with_jobs=not args.no_jobs,
+        concurrency=args.concurrency,
+    )
+
+
 def _usage(cci: CircleCI, args: argparse.Namespace) -> Any:
     until = args.until or datetime.fromtimestamp(cci._core.clock.time(), UTC)
     return report.usage_export(
@@ -75,6 +86,7 @@ KINDS: dict[str, _Kind] = {
     "jobs": _Kind(report.JobRow, _jobs),
     "tests": _Kind(report.TestRow, _tests),
     "flaky-tests": _Kind(report.FlakyTestRow, _flaky),
+    "insights": _Kind(report.InsightsRow, _insights),
     "usage": _Kind(report.UsageRow, _usage),
 }
 

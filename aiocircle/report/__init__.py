@@ -1,11 +1,12 @@
 """Reports across many projects: typed rows streamed as they arrive, and their writers.
 
-One module per report: workflows, jobs, tests, flaky tests and the usage export. Every row
+One module per report: workflows, jobs, tests, flaky tests, Insights and the usage export. Every row
 class is frozen and lists its columns in order (``columns()``); rows go to CSV, JSON Lines or
 Parquet.
 """
 
 from ._flaky import FLAKY_FIELDS, FlakyTestRow, flaky_tests
+from ._insights import ALL_BRANCHES, INSIGHTS_FIELDS, InsightsRow, insights_rows
 from ._jobs import JOB_FIELDS, JobRow, job_rows
 from ._rows import Cell, Row
 from ._tests import FAILED_RESULTS, TEST_FIELDS, TestRow, test_rows
@@ -29,9 +30,11 @@ from ._writers import (
 )
 
 __all__ = [
+    "ALL_BRANCHES",
     "FAILED_RESULTS",
     "FIELDS",
     "FLAKY_FIELDS",
+    "INSIGHTS_FIELDS",
     "JOB_FIELDS",
     "MAX_POLL_INTERVAL",
     "MAX_WAIT",
@@ -41,6 +44,7 @@ __all__ = [
     "USAGE_FIELDS",
     "Cell",
     "FlakyTestRow",
+    "InsightsRow",
     "JobRow",
     "Row",
     "TestRow",
@@ -50,6 +54,7 @@ __all__ = [
     "WorkflowRow",
     "arrow_schema",
     "flaky_tests",
+    "insights_rows",
     "job_rows",
     "test_rows",
     "usage_export",

@@ -194,3 +194,39 @@ def test_report_usage_refuses_a_window_ending_before_it_starts(
         "2026-02-01",
     )
     assert code == 2 and "--until must be after --since" in err
+
+
+def test_report_insights_jsonl_per_branch(
+    fake: FakeCircleCI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys,
+        fake,
+        "report",
+        "insights",
+        *PROJECTS,
+        "--branch",
+        "main",
+        "--branch",
+        "*",
+        "--window",
+        "last-30-days",
+        "--no-jobs",
+        "--format",
+        "jsonl",
+    )
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    expected = sorted(
+        (project.slug, branch, workflow.name)
+        for project in fake.state.projects.values()
+        for branch in ("main", "*")
+        for workflow in {
+            w.name: w
+            for p in project.pipelines
+            if branch == "*" or p.branch == branch
+            for w in p.workflows
+        }.values()
+    )
+    assert sorted((r["project"], r["branch"], r["workflow"]) for r in rows) == expected
+    assert {r["kind"] for r in rows} == {"workflow"}

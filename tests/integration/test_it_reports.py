@@ -20,10 +20,12 @@ from _it_helpers import seeded_fake, slugs
 
 from aiocircle import NotFoundError, RetryPolicy
 from aiocircle.report import (
+    ALL_BRANCHES,
     FlakyTestRow,
     JobRow,
     TestRow,
     flaky_tests,
+    insights_rows,
     job_rows,
     test_rows,
     workflow_rows,
@@ -252,3 +254,52 @@ async def test_workflow_rows_name_their_pipeline_and_workflow_ids() -> None:
     expected = {(p.id, w.id) for _, p in _kept(fake, since) for w in p.workflows}
     lines = out.getvalue().splitlines()[1:]
     assert {tuple(line.split(",")[-2:]) for line in lines} == expected
+
+
+async def test_insights_rows_per_workflow_and_job_and_branch_match_the_fake() -> None:
+    async with seeded_fake() as fake, fake.client(retry=ONE_TRY) as cci:
+        stream = insights_rows(
+            cci,
+            [*slugs(fake), ABSENT],
+            branches=[None, "develop", ALL_BRANCHES],
+            reporting_window="last-90-days",
+        )
+        async with stream:
+            rows = [row async for row in stream]
+
+    expected: dict[tuple[Any, ...], tuple[int, int]] = {}
+    for project in fake.state.projects.values():
+        for branch in (None, "develop", ALL_BRANCHES):
+            on = project.default_branch if branch is None else branch
+            workflows = [
+                w
+                for p in project.pipelines
+                if on == ALL_BRANCHES or p.branch == on
+                for w in p.workflows
+            ]
+            for name in {w.name for w in workflows}:
+                runs = [w for w in workflows if w.name == name]
+                ok = sum(1 for w in runs if w.status == "success")
+                expected[(project.slug, branch, "workflow", name, None)] = (len(runs), ok)
+                jobs = [j for w in runs for j in w.jobs if j.type == "build"]
+                for job_name in {j.name for j in jobs}:
+                    same = [j for j in jobs if j.name == job_name]
+                    ok = sum(1 for j in same if j.status == "success")
+                    expected[(project.slug, branch, "job", name, job_name)] = (len(same), ok)
+    got = {
+        (r.project, r.branch, r.kind, r.workflow, r.job): (r.total_runs, r.successful_runs)
+        for r in rows
+    }
+    assert len(got) == len(rows)  # one row per project, branch, workflow and job
+    assert got == expected
+    assert {r.project for r in rows} == set(slugs(fake))
+    assert all(0.0 <= r.success_rate <= 1.0 for r in rows)
+    assert any(r.failed_runs for r in rows)
+    assert [f.slug for f in stream.failures] == [ABSENT]
+
+
+async def test_insights_rows_refuse_an_unknown_reporting_window() -> None:
+    async with seeded_fake() as fake, fake.client(retry=ONE_TRY) as cci:
+        with pytest.raises(ValueError, match="reporting_window"):
+            insights_rows(cci, slugs(fake), reporting_window="last-year")
+        assert sum(fake.stats.counts.values()) == 0
