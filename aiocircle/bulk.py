@@ -646,28 +646,57 @@ class Bulk:
         concurrency: int,
         on_error: OnError | None,
     ) -> MergedStream[Any]:
-        """A stream whose producer calls ``each`` on every workflow record, with its jobs."""
+        """A stream whose producer calls ``each`` on every workflow record, with its jobs.
+
+        The pipelines of one page are worked on at once, and the workflows of one pipeline:
+        the client's ``max_concurrency`` bounds the requests in flight, and a project's last
+        page does not leave the other slots idle. Records of one project therefore arrive in
+        no particular order.
+        """
         cutoff = _check_since(since)
         client = self._client
 
         async def produce(slug: str, out: _Outlet) -> None:
-            async def emit(pipeline: Pipeline) -> None:
+            async def workflow_of(pipeline: Pipeline, workflow: Workflow) -> None:
+                try:
+                    jobs = await client.workflows.jobs(workflow.id).collect()
+                except Exception as exc:
+                    out.fail(exc, pipeline=pipeline, workflow=workflow)
+                    return
+                await each(WorkflowRecord(slug, pipeline, workflow, jobs), out)
+
+            async def pipeline_of(pipeline: Pipeline) -> None:
                 try:
                     workflows = await client.pipelines.workflows(pipeline.id).collect()
                 except Exception as exc:
                     out.fail(exc, pipeline=pipeline)
                     return
-                for workflow in workflows:
-                    try:
-                        jobs = await client.workflows.jobs(workflow.id).collect()
-                    except Exception as exc:
-                        out.fail(exc, pipeline=pipeline, workflow=workflow)
-                        continue
-                    await each(WorkflowRecord(slug, pipeline, workflow, jobs), out)
+                await asyncio.gather(*(workflow_of(pipeline, w) for w in workflows))
 
-            await self._each_pipeline(slug, branch, cutoff, emit)
+            async def page_of(pipelines: list[Pipeline]) -> None:
+                await asyncio.gather(*(pipeline_of(p) for p in pipelines))
+
+            await self._each_page(slug, branch, cutoff, page_of)
 
         return MergedStream(slugs, produce, concurrency=concurrency, on_error=on_error)
+
+    async def _each_page(
+        self,
+        slug: str,
+        branch: str | None,
+        since: datetime | None,
+        handle: Callable[[list[Pipeline]], Awaitable[None]],
+    ) -> None:
+        """Call ``handle`` on each page of a project's pipelines, cut at ``since``."""
+        paginator = self._client.pipelines.list(slug, branch=branch)
+        async with _closing(paginator.pages()) as pages:
+            async for page in pages:
+                kept = [p for p in page.items if since is None or p.created_at >= since]
+                if kept:
+                    await handle(kept)
+                # Pipelines come newest first: one older than the cut-off ends the project.
+                if len(kept) < len(page.items):
+                    return
 
     async def _each_pipeline(
         self,
