@@ -32,7 +32,13 @@ def _no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def fake() -> Iterator[FakeCircleCI]:
     fake = FakeCircleCI(seed=5, page_size=3)
     fake.populate(
-        Dataset(projects=PROJECTS, pipelines_per_project=4, failed_share=0.4, tests_per_job=2)
+        Dataset(
+            projects=PROJECTS,
+            pipelines_per_project=4,
+            failed_share=0.4,
+            tests_per_job=2,
+            flaky_share=0.05,
+        )
     )
     with fake_in_thread(fake):
         yield fake
@@ -126,8 +132,20 @@ def test_report_flaky_tests_parquet(
         str(target),
     )
     assert code == 0, err
-    assert pq.read_table(target).num_rows == 0  # no test flaked in this data
-    assert f"0 rows written to {target}" in err
+    table = pq.read_table(target).to_pylist()
+    # Flaky: a test that both passed and failed on one commit, in one workflow and job.
+    held = set()
+    for project in fake.state.projects.values():
+        for job in project.jobs.values():
+            results: dict[str, set[str]] = {}
+            for t in job.tests:
+                results.setdefault(t.name, set()).add(t.result)
+            held |= {
+                (project.slug, job.name, name) for name, seen in results.items() if len(seen) > 1
+            }
+    assert held and {(r["project"], r["job"], r["test"]) for r in table} == held
+    assert len({r["project"] for r in table}) >= 2
+    assert f"{len(table)} rows written to {target}" in err
 
 
 def test_parquet_without_output_is_a_usage_error(
