@@ -27,6 +27,7 @@ MAX_POLL_INTERVAL = 60.0
 """The longest wait between two status checks; each wait is 1.5 times the one before."""
 MAX_WAIT = 3600.0
 """How long to wait for an export to complete before giving up."""
+_INFLATED = 256 * 1024  # the most text decompressed from a part at once
 _LIMITS = {
     "POST": "CircleCI allows 10 usage export creations an hour per organization",
     "GET": "CircleCI allows 10 usage export status checks a minute per organization",
@@ -195,7 +196,9 @@ class UsageExportRows:
         await self._create()
         await self._wait()
         for url in self.parts:
-            async with _closing(_csv_records(self._cci.usage.download(url))) as records:
+            assert self.export_id is not None
+            chunks = self._cci.usage.download(url)
+            async with _closing(_csv_records(chunks, self.export_id)) as records:
                 async for record in records:
                     yield UsageRow.from_csv(record)
 
@@ -280,7 +283,9 @@ def _limited(exc: RateLimitError) -> RateLimitError:
     )
 
 
-async def _csv_records(chunks: AsyncIterator[bytes]) -> AsyncIterator[dict[str, str]]:
+async def _csv_records(
+    chunks: AsyncIterator[bytes], export_id: str = "?"
+) -> AsyncIterator[dict[str, str]]:
     """CSV records, keyed by the header, from gzip bytes; one chunk and one record in memory.
 
     Handles gzip files of several members, and quoted fields that span lines.
@@ -291,21 +296,29 @@ async def _csv_records(chunks: AsyncIterator[bytes]) -> AsyncIterator[dict[str, 
     pending = ""  # text after the last complete record
     async with _closing(chunks) as incoming:
         async for chunk in incoming:
-            data = chunk
-            while data:
-                pending += decode.decode(inflate.decompress(data))
-                data = inflate.unused_data
-                if data:  # another gzip member follows
+            data: bytes | None = chunk
+            while data is not None:
+                # At most _INFLATED bytes at a time: a well-compressed chunk can hold megabytes.
+                inflated = inflate.decompress(data, _INFLATED)
+                pending += decode.decode(inflated)
+                if inflate.unconsumed_tail:
+                    data = inflate.unconsumed_tail
+                elif inflate.eof and inflate.unused_data:  # another gzip member follows
+                    data = inflate.unused_data
                     inflate = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
-            records, pending = _split_records(pending)
-            for record in records:
-                cells = next(csv.reader([record]))
-                if header is None:
-                    header = cells
-                elif cells:
-                    yield dict(zip(header, cells, strict=False))
+                elif len(inflated) == _INFLATED:
+                    data = b""  # all input taken, but more output may be waiting
+                else:
+                    data = None
+                records, pending = _split_records(pending)
+                for record in records:
+                    cells = next(csv.reader([record]))
+                    if header is None:
+                        header = cells
+                    elif cells:
+                        yield dict(zip(header, cells, strict=False))
     if not inflate.eof:
-        raise ValueError("a usage export part ended in the middle of its gzip data")
+        raise UsageExportError(export_id, "a part ended in the middle of its gzip data")
     pending += decode.decode(b"", final=True)
     if pending.strip() and header is not None:
         yield dict(zip(header, next(csv.reader([pending])), strict=False))

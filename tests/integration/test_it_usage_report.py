@@ -16,6 +16,7 @@ from aiocircle import CircleCI, RateLimitError, RetryPolicy, UsageExportError
 from aiocircle.report import USAGE_FIELDS, UsageRow, usage_export, write_jsonl
 from aiocircle.report._usage import _csv_records
 from aiocircle.testing import Dataset, FakeCircleCI
+from aiocircle.testing._api_usage import COLUMNS as USAGE_COLUMNS
 from aiocircle.testing._api_usage import PARTS, UsageExports
 from aiocircle.testing._insights import CREDITS_PER_MINUTE
 
@@ -166,7 +167,7 @@ async def test_csv_records_read_multi_member_gzip_in_tiny_chunks_with_quoted_new
 
 async def test_a_truncated_part_is_an_error() -> None:
     data = gzip.compress(b"JOB_ID\na\n" * 50)
-    with pytest.raises(ValueError, match="middle of its gzip"):
+    with pytest.raises(UsageExportError, match="middle of its gzip"):
         [r async for r in _csv_records(_pieces(data[:-10], 7))]
 
 
@@ -183,3 +184,24 @@ async def test_usage_rows_write_as_json_lines(fake: FakeCircleCI) -> None:
         )
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert count == len(lines) > 0 and all(tuple(line) == USAGE_FIELDS for line in lines)
+
+
+async def test_reading_a_large_part_holds_one_chunk_and_one_record_not_the_file() -> None:
+    import tracemalloc
+
+    header = ",".join(USAGE_COLUMNS) + "\n"
+    line = ",".join(["x" * 8] * len(USAGE_COLUMNS)) + "\n"
+    text = (header + line * 60_000).encode()  # about 11 MB of CSV
+    data = gzip.compress(text, compresslevel=1)
+    del text
+    tracemalloc.start()
+    try:
+        count = 0
+        async for _ in _csv_records(_pieces(data, 64 * 1024)):
+            count += 1
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 60_000
+    # Decompressing 64 KB can give a few MB of text at most; the whole file is 11 MB.
+    assert peak < 4_000_000, peak
