@@ -193,6 +193,8 @@ def _summary(
             ],
             "seconds": round(seconds, 3),
         }
+        if args.action == "usage":
+            summary["organization"] = args.org_id
         print(json.dumps(summary), file=sys.stderr)
         return
     read = f"{len(args.slugs) - len(failed_projects)} of {len(args.slugs)}"
