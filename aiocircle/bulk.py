@@ -506,21 +506,24 @@ class Bulk:
         *,
         branch: str | None = None,
         since: Since | None = None,
+        until: Since | None = None,
         concurrency: int = 8,
         on_error: OnError | None = None,
     ) -> MergedStream[tuple[str, Pipeline]]:
         """``(slug, pipeline)`` from every project, newest first within each project.
 
         ``since`` (timezone-aware) stops a project at its first pipeline created before it;
-        no later page is requested. Calls ``GET /project/{project-slug}/pipeline`` per project.
+        no later page is requested. ``until`` skips pipelines created after it (they are
+        still listed: the API cannot filter them out).
+        Calls ``GET /project/{project-slug}/pipeline`` per project.
         """
-        since = _check_since(since)
+        window = _window(since, until)
 
         async def produce(slug: str, out: _Outlet) -> None:
             async def emit(pipeline: Pipeline) -> None:
                 await out.emit((slug, pipeline))
 
-            await self._each_pipeline(slug, branch, since, emit)
+            await self._each_pipeline(slug, branch, window, emit)
 
         return MergedStream(slugs, produce, concurrency=concurrency, on_error=on_error)
 
@@ -530,6 +533,7 @@ class Bulk:
         *,
         branch: str | None = None,
         since: Since | None = None,
+        until: Since | None = None,
         with_jobs: bool = False,
         concurrency: int = 8,
         on_error: OnError | None = None,
@@ -541,7 +545,7 @@ class Bulk:
         project goes on with its next pipeline. Calls ``GET /pipeline/{id}/workflow`` per
         pipeline and, with jobs, ``GET /workflow/{id}/job`` per workflow.
         """
-        since = _check_since(since)
+        window = _window(since, until)
         client = self._client
 
         async def produce(slug: str, out: _Outlet) -> None:
@@ -560,7 +564,7 @@ class Bulk:
                             out.fail(exc, pipeline=pipeline, workflow=workflow)
                     await out.emit(WorkflowRecord(slug, pipeline, workflow, jobs))
 
-            await self._each_pipeline(slug, branch, since, emit)
+            await self._each_pipeline(slug, branch, window, emit)
 
         return MergedStream(slugs, produce, concurrency=concurrency, on_error=on_error)
 
@@ -570,6 +574,7 @@ class Bulk:
         *,
         branch: str | None = None,
         since: Since | None = None,
+        until: Since | None = None,
         details: bool = False,
         concurrency: int = 8,
         on_error: OnError | None = None,
@@ -599,7 +604,7 @@ class Bulk:
             for job, info in zip(jobs, found, strict=True):
                 await out.emit(JobRecord(record.slug, record.pipeline, record.workflow, job, info))
 
-        return self._per_workflow(slugs, branch, since, each, concurrency, on_error)
+        return self._per_workflow(slugs, (since, until), branch, each, concurrency, on_error)
 
     def tests(
         self,
@@ -607,6 +612,7 @@ class Bulk:
         *,
         branch: str | None = None,
         since: Since | None = None,
+        until: Since | None = None,
         concurrency: int = 8,
         on_error: OnError | None = None,
     ) -> MergedStream[TestRecord]:
@@ -635,13 +641,13 @@ class Bulk:
                         TestRecord(record.slug, record.pipeline, record.workflow, job, test)
                     )
 
-        return self._per_workflow(slugs, branch, since, each, concurrency, on_error)
+        return self._per_workflow(slugs, (since, until), branch, each, concurrency, on_error)
 
     def _per_workflow(
         self,
         slugs: Iterable[str],
+        bounds: tuple[Since | None, Since | None],
         branch: str | None,
-        since: Since | None,
         each: Callable[[WorkflowRecord, _Outlet], Awaitable[None]],
         concurrency: int,
         on_error: OnError | None,
@@ -653,7 +659,7 @@ class Bulk:
         page does not leave the other slots idle. Records of one project therefore arrive in
         no particular order.
         """
-        cutoff = _check_since(since)
+        window = _window(*bounds)
         client = self._client
 
         async def produce(slug: str, out: _Outlet) -> None:
@@ -676,7 +682,7 @@ class Bulk:
             async def page_of(pipelines: list[Pipeline]) -> None:
                 await asyncio.gather(*(pipeline_of(p) for p in pipelines))
 
-            await self._each_page(slug, branch, cutoff, page_of)
+            await self._each_page(slug, branch, window, page_of)
 
         return MergedStream(slugs, produce, concurrency=concurrency, on_error=on_error)
 
@@ -684,28 +690,31 @@ class Bulk:
         self,
         slug: str,
         branch: str | None,
-        since: datetime | None,
+        window: _Window,
         handle: Callable[[list[Pipeline]], Awaitable[None]],
     ) -> None:
-        """Call ``handle`` on each page of a project's pipelines, cut at ``since``."""
+        """Call ``handle`` on each page of a project's pipelines within ``window``."""
+        since, until = window
         paginator = self._client.pipelines.list(slug, branch=branch)
         async with _closing(paginator.pages()) as pages:
             async for page in pages:
-                kept = [p for p in page.items if since is None or p.created_at >= since]
+                recent = [p for p in page.items if since is None or p.created_at >= since]
+                kept = [p for p in recent if until is None or p.created_at <= until]
                 if kept:
                     await handle(kept)
                 # Pipelines come newest first: one older than the cut-off ends the project.
-                if len(kept) < len(page.items):
+                if len(recent) < len(page.items):
                     return
 
     async def _each_pipeline(
         self,
         slug: str,
         branch: str | None,
-        since: datetime | None,
+        window: _Window,
         handle: Callable[[Pipeline], Awaitable[None]],
     ) -> None:
-        """Call ``handle`` on a project's pipelines, newest first, down to ``since``."""
+        """Call ``handle`` on a project's pipelines, newest first, within ``window``."""
+        since, until = window
         paginator = self._client.pipelines.list(slug, branch=branch)
         async with _closing(paginator.pages()) as pages:
             async for page in pages:
@@ -713,7 +722,9 @@ class Bulk:
                     # Pipelines come newest first: the first older one ends the project.
                     if since is not None and pipeline.created_at < since:
                         return
-                    await handle(pipeline)
+                    # Newer than ``until``: listed (the API has no such filter), skipped.
+                    if until is None or pipeline.created_at <= until:
+                        await handle(pipeline)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -724,7 +735,18 @@ def _check_concurrency(concurrency: int) -> None:
         raise ValueError(f"concurrency must be an int of at least 1, not {concurrency!r}")
 
 
-def _check_since(since: Since | None) -> datetime | None:
+_Window: TypeAlias = tuple[datetime | None, datetime | None]
+
+
+def _window(since: Since | None, until: Since | None) -> _Window:
+    """``(since, until)`` checked; ``until`` before ``since`` is refused."""
+    start, end = _check_since(since), _check_since(until, "until")
+    if start is not None and end is not None and end < start:
+        raise ValueError("until must not be before since")
+    return start, end
+
+
+def _check_since(since: Since | None, name: str = "since") -> datetime | None:
     """``since`` as a timezone-aware datetime.
 
     A ``date`` means its midnight UTC; an ISO 8601 string (``"2025-06-01"``,
@@ -737,16 +759,16 @@ def _check_since(since: Since | None) -> datetime | None:
         try:
             parsed = datetime.fromisoformat(since.strip())
         except ValueError:
-            raise ValueError(f"since is not an ISO 8601 date or datetime: {since!r}") from None
+            raise ValueError(f"{name} is not an ISO 8601 date or datetime: {since!r}") from None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     if isinstance(since, datetime):
         if since.tzinfo is None or since.utcoffset() is None:
-            raise ValueError("since must be a timezone-aware datetime, e.g. datetime.now(UTC)")
+            raise ValueError(f"{name} must be a timezone-aware datetime, e.g. datetime.now(UTC)")
         return since
     if isinstance(since, date):
         return datetime(since.year, since.month, since.day, tzinfo=UTC)
     raise ValueError(
-        f"since must be a datetime, a date or an ISO 8601 string, not {type(since).__name__}"
+        f"{name} must be a datetime, a date or an ISO 8601 string, not {type(since).__name__}"
     )
 
 

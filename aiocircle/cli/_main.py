@@ -176,6 +176,9 @@ def _build_parser() -> argparse.ArgumentParser:
             )
             if name != "usage":
                 sub.add_argument("--branch")
+                sub.add_argument(
+                    "--until", type=_parse_since, help="skip pipelines created after this"
+                )
         sub.add_argument("--format", choices=("csv", "jsonl", "parquet"), default="csv")
         sub.add_argument("--output", type=Path, help="file to write (default: stdout)")
         sub.add_argument(

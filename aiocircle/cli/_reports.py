@@ -33,7 +33,12 @@ class _Kind:
 
 def _workflows(cci: CircleCI, args: argparse.Namespace) -> MergedStream[Any]:
     return report.workflow_rows(
-        cci, args.slugs, since=args.since, branch=args.branch, concurrency=args.concurrency
+        cci,
+        args.slugs,
+        since=args.since,
+        until=args.until,
+        branch=args.branch,
+        concurrency=args.concurrency,
     )
 
 
@@ -42,6 +47,7 @@ def _jobs(cci: CircleCI, args: argparse.Namespace) -> MergedStream[Any]:
         cci,
         args.slugs,
         since=args.since,
+        until=args.until,
         branch=args.branch,
         details=args.details,
         concurrency=args.concurrency,
@@ -50,7 +56,12 @@ def _jobs(cci: CircleCI, args: argparse.Namespace) -> MergedStream[Any]:
 
 def _tests(cci: CircleCI, args: argparse.Namespace) -> MergedStream[Any]:
     rows = report.test_rows(
-        cci, args.slugs, since=args.since, branch=args.branch, concurrency=args.concurrency
+        cci,
+        args.slugs,
+        since=args.since,
+        until=args.until,
+        branch=args.branch,
+        concurrency=args.concurrency,
     )
     return rows.map(_keep_failed) if args.failed else rows
 
@@ -95,11 +106,11 @@ def check_arguments(args: argparse.Namespace) -> None:
     """Refuse a bad command line (exit 2) before anything is sent."""
     for slug in args.slugs:
         encode_slug(slug)  # a malformed slug is a usage error, not a failed project
-    if args.action == "usage":
-        if args.poll_interval <= 0:
-            raise ValueError("--poll-interval must be a positive number of seconds")
-        if args.until is not None and args.until <= args.since:
-            raise ValueError("--until must be after --since")
+    until = getattr(args, "until", None)
+    if until is not None and args.since is not None and until <= args.since:
+        raise ValueError("--until must be after --since")
+    if args.action == "usage" and args.poll_interval <= 0:
+        raise ValueError("--poll-interval must be a positive number of seconds")
     if args.format == "parquet" and args.output is None:
         raise ValueError("--format parquet writes a binary file: give --output FILE")
 

@@ -77,6 +77,7 @@ def test_rows(
     slugs: Iterable[str],
     *,
     since: datetime | None,
+    until: datetime | None = None,
     branch: str | None = None,
     concurrency: int = 8,
     on_error: OnError | None = None,
@@ -87,7 +88,7 @@ def test_rows(
     stream's ``failures`` and the report goes on.
     """
     stream = Bulk(cci).tests(
-        slugs, branch=branch, since=since, concurrency=concurrency, on_error=on_error
+        slugs, branch=branch, since=since, until=until, concurrency=concurrency, on_error=on_error
     )
     return stream.map(TestRow.from_record)
 

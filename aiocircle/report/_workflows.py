@@ -64,6 +64,7 @@ def workflow_rows(
     slugs: Iterable[str],
     *,
     since: datetime | None,
+    until: datetime | None = None,
     branch: str | None = None,
     concurrency: int = 8,
     on_error: OnError | None = None,
@@ -76,6 +77,6 @@ def workflow_rows(
     :class:`~aiocircle.bulk.MergedStream`: projects that fail are in its ``failures``.
     """
     stream = Bulk(cci).workflows(
-        slugs, branch=branch, since=since, concurrency=concurrency, on_error=on_error
+        slugs, branch=branch, since=since, until=until, concurrency=concurrency, on_error=on_error
     )
     return stream.map(WorkflowRow.from_record)

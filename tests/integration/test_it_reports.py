@@ -303,3 +303,25 @@ async def test_insights_rows_refuse_an_unknown_reporting_window() -> None:
         with pytest.raises(ValueError, match="reporting_window"):
             insights_rows(cci, slugs(fake), reporting_window="last-year")
         assert sum(fake.stats.counts.values()) == 0
+
+
+async def test_until_skips_newer_pipelines_and_since_stops_the_walk() -> None:
+    async with seeded_fake() as fake, fake.client(retry=ONE_TRY) as cci:
+        since = _cutoff(fake)
+        newest = max(p.created_at for p in fake.state.pipelines.values())
+        until = newest - timedelta(seconds=1)
+        stream = job_rows(cci, slugs(fake), since=since, until=until)
+        async with stream:
+            rows = [row async for row in stream]
+        with pytest.raises(ValueError, match="until must not be before since"):
+            job_rows(cci, slugs(fake), since=until, until=since)
+        with pytest.raises(ValueError, match="until must be a timezone-aware"):
+            job_rows(cci, slugs(fake), since=None, until=until.replace(tzinfo=None))
+
+    expected = {
+        (slug, p.number, j.name) for slug, p, _, j in _jobs(fake, since) if p.created_at <= until
+    }
+    skipped = {(slug, p.number) for slug, p, _, _ in _jobs(fake, since) if p.created_at > until}
+    assert skipped and expected
+    assert {(r.project, r.pipeline_number, r.job) for r in rows} == expected
+    assert len(rows) == len(expected)
