@@ -770,6 +770,8 @@ def test_every_command_works_without_rich(
     report = cli("report", "workflows", SLUG, *connect(fake), "--since", "2000-01-01")
     assert report.returncode == 0, report.stderr
     assert report.stdout.splitlines()[0] == ",".join(FIELDS)
+    # Without rich the closing summary is one plain line.
+    assert report.stderr.strip().splitlines()[-1].startswith("report: workflows  rows: ")
 
     dest = tmp_path / "out"
     download = cli(
