@@ -11,9 +11,11 @@ from .bulk import (
     BulkError,
     BulkResult,
     Failure,
+    JobRecord,
     MergedStream,
     ProjectFailure,
     Success,
+    TestRecord,
     WorkflowRecord,
 )
 from .errors import (
@@ -35,6 +37,7 @@ from .errors import (
     ServerError,
     TransportError,
     UnsafePathError,
+    UsageExportError,
 )
 from .harvest import (
     DownloadEntry,
@@ -48,7 +51,20 @@ from .harvest import (
 )
 from .limiter import Answer, Permit, RateLimiter
 from .redis_limiter import RedisRateLimiter
-from .report import WorkflowRow, workflow_rows, write_csv, write_jsonl
+from .report import (
+    FlakyTestRow,
+    JobRow,
+    TestRow,
+    UsageRow,
+    WorkflowRow,
+    job_rows,
+    test_rows,
+    usage_export,
+    workflow_rows,
+    write_csv,
+    write_jsonl,
+    write_parquet,
+)
 from .transport import AiohttpTransport, Request, Response, Transport
 
 __all__ = [
@@ -73,8 +89,11 @@ __all__ = [
     "DownloadReport",
     "DownloadStatus",
     "Failure",
+    "FlakyTestRow",
     "HarvestOptions",
     "JobArtifact",
+    "JobRecord",
+    "JobRow",
     "ListingFailure",
     "LocalFileError",
     "MergedStream",
@@ -97,19 +116,27 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "Success",
+    "TestRecord",
+    "TestRow",
     "Throttle",
     "Timeout",
     "TokenPages",
     "Transport",
     "TransportError",
     "UnsafePathError",
+    "UsageExportError",
+    "UsageRow",
     "WorkflowRecord",
     "WorkflowRow",
     "__version__",
     "default_layout",
     "earliest_start",
+    "job_rows",
     "parse_budget",
+    "test_rows",
+    "usage_export",
     "workflow_rows",
     "write_csv",
     "write_jsonl",
+    "write_parquet",
 ]

@@ -29,8 +29,8 @@ from typing import Any, Generic, Protocol, Self, TypeAlias, TypeVar
 import attrs
 
 from .errors import CircleCIError
-from .models import Pipeline, Workflow, WorkflowJob
-from .resources import Pipelines, Workflows
+from .models import JobDetails, Pipeline, TestResult, Workflow, WorkflowJob
+from .resources import Jobs, Pipelines, Workflows
 
 
 class _Client(Protocol):
@@ -43,16 +43,21 @@ class _Client(Protocol):
     @property
     def workflows(self) -> Workflows: ...
 
+    @property
+    def jobs(self) -> Jobs: ...
+
 
 __all__ = [
     "Bulk",
     "BulkError",
     "BulkResult",
     "Failure",
+    "JobRecord",
     "MergedStream",
     "Outcome",
     "ProjectFailure",
     "Success",
+    "TestRecord",
     "WorkflowRecord",
 ]
 
@@ -180,6 +185,7 @@ class ProjectFailure(Failure[str]):
 
     pipeline: Pipeline | None = None
     workflow: Workflow | None = None
+    job: WorkflowJob | None = None
 
     @property
     def slug(self) -> str:
@@ -191,6 +197,8 @@ class ProjectFailure(Failure[str]):
             where += f" pipeline {self.pipeline.number}"
         if self.workflow is not None:
             where += f" workflow {self.workflow.name!r}"
+        if self.job is not None:
+            where += f" job {self.job.job_number} {self.job.name!r}"
         return where
 
     def __str__(self) -> str:
@@ -209,6 +217,34 @@ class WorkflowRecord:
     pipeline: Pipeline
     workflow: Workflow
     jobs: list[WorkflowJob] | None = None
+
+
+@attrs.frozen
+class JobRecord:
+    """One job of one workflow, as yielded by ``cci.bulk.jobs``.
+
+    ``details`` is ``None`` unless ``details=True`` and the job has a number (approval jobs
+    have none); it is also ``None`` if reading them failed, and ``failures`` names the job.
+    """
+
+    slug: str
+    pipeline: Pipeline
+    workflow: Workflow
+    job: WorkflowJob
+    details: JobDetails | None = None
+
+
+@attrs.frozen
+class TestRecord:
+    """One test result of one job, as yielded by ``cci.bulk.tests``."""
+
+    __test__ = False  # not a pytest class
+
+    slug: str
+    pipeline: Pipeline
+    workflow: Workflow
+    job: WorkflowJob
+    test: TestResult
 
 
 # --- the merged stream ---------------------------------------------------------------------
@@ -242,8 +278,11 @@ class _Outlet:
         *,
         pipeline: Pipeline | None = None,
         workflow: Workflow | None = None,
+        job: WorkflowJob | None = None,
     ) -> None:
-        self._record(ProjectFailure(self.slug, error, pipeline=pipeline, workflow=workflow))
+        self._record(
+            ProjectFailure(self.slug, error, pipeline=pipeline, workflow=workflow, job=job)
+        )
 
 
 _Producer: TypeAlias = Callable[[str, _Outlet], Awaitable[None]]
@@ -467,21 +506,24 @@ class Bulk:
         *,
         branch: str | None = None,
         since: Since | None = None,
+        until: Since | None = None,
         concurrency: int = 8,
         on_error: OnError | None = None,
     ) -> MergedStream[tuple[str, Pipeline]]:
         """``(slug, pipeline)`` from every project, newest first within each project.
 
         ``since`` (timezone-aware) stops a project at its first pipeline created before it;
-        no later page is requested. Calls ``GET /project/{project-slug}/pipeline`` per project.
+        no later page is requested. ``until`` skips pipelines created after it (they are
+        still listed: the API cannot filter them out).
+        Calls ``GET /project/{project-slug}/pipeline`` per project.
         """
-        since = _check_since(since)
+        window = _window(since, until)
 
         async def produce(slug: str, out: _Outlet) -> None:
             async def emit(pipeline: Pipeline) -> None:
                 await out.emit((slug, pipeline))
 
-            await self._each_pipeline(slug, branch, since, emit)
+            await self._each_pipeline(slug, branch, window, emit)
 
         return MergedStream(slugs, produce, concurrency=concurrency, on_error=on_error)
 
@@ -491,6 +533,7 @@ class Bulk:
         *,
         branch: str | None = None,
         since: Since | None = None,
+        until: Since | None = None,
         with_jobs: bool = False,
         concurrency: int = 8,
         on_error: OnError | None = None,
@@ -502,7 +545,7 @@ class Bulk:
         project goes on with its next pipeline. Calls ``GET /pipeline/{id}/workflow`` per
         pipeline and, with jobs, ``GET /workflow/{id}/job`` per workflow.
         """
-        since = _check_since(since)
+        window = _window(since, until)
         client = self._client
 
         async def produce(slug: str, out: _Outlet) -> None:
@@ -521,18 +564,157 @@ class Bulk:
                             out.fail(exc, pipeline=pipeline, workflow=workflow)
                     await out.emit(WorkflowRecord(slug, pipeline, workflow, jobs))
 
-            await self._each_pipeline(slug, branch, since, emit)
+            await self._each_pipeline(slug, branch, window, emit)
 
         return MergedStream(slugs, produce, concurrency=concurrency, on_error=on_error)
+
+    def jobs(
+        self,
+        slugs: Iterable[str],
+        *,
+        branch: str | None = None,
+        since: Since | None = None,
+        until: Since | None = None,
+        details: bool = False,
+        concurrency: int = 8,
+        on_error: OnError | None = None,
+    ) -> MergedStream[JobRecord]:
+        """A :class:`JobRecord` per job of every workflow ``workflows()`` would yield.
+
+        With ``details=True`` each numbered job is also read with
+        ``GET /project/{project-slug}/job/{job-number}`` (queue time, executor), the jobs of
+        one workflow at once; a job whose details fail is recorded in ``failures`` and still
+        yielded, without them.
+        """
+        client = self._client
+
+        async def each(record: WorkflowRecord, out: _Outlet) -> None:
+            jobs = record.jobs or []
+
+            async def read(job: WorkflowJob) -> JobDetails | None:
+                if not details or job.job_number is None:
+                    return None
+                try:
+                    return await client.jobs.get(record.slug, job.job_number)
+                except Exception as exc:
+                    out.fail(exc, pipeline=record.pipeline, workflow=record.workflow, job=job)
+                    return None
+
+            found = await asyncio.gather(*(read(job) for job in jobs))
+            for job, info in zip(jobs, found, strict=True):
+                await out.emit(JobRecord(record.slug, record.pipeline, record.workflow, job, info))
+
+        return self._per_workflow(slugs, (since, until), branch, each, concurrency, on_error)
+
+    def tests(
+        self,
+        slugs: Iterable[str],
+        *,
+        branch: str | None = None,
+        since: Since | None = None,
+        until: Since | None = None,
+        concurrency: int = 8,
+        on_error: OnError | None = None,
+    ) -> MergedStream[TestRecord]:
+        """A :class:`TestRecord` per stored test result of every numbered job ``jobs()`` would
+        yield; a job without test metadata yields none. Calls
+        ``GET /project/{project-slug}/{job-number}/tests`` per job, the jobs of one workflow
+        at once; a job whose tests cannot be read is recorded in ``failures``.
+        """
+        client = self._client
+
+        async def each(record: WorkflowRecord, out: _Outlet) -> None:
+            jobs = [job for job in record.jobs or [] if job.job_number is not None]
+
+            async def read(job: WorkflowJob) -> list[TestResult]:
+                assert job.job_number is not None
+                try:
+                    return await client.jobs.tests(record.slug, job.job_number).collect()
+                except Exception as exc:
+                    out.fail(exc, pipeline=record.pipeline, workflow=record.workflow, job=job)
+                    return []
+
+            found = await asyncio.gather(*(read(job) for job in jobs))
+            for job, tests in zip(jobs, found, strict=True):
+                for test in tests:
+                    await out.emit(
+                        TestRecord(record.slug, record.pipeline, record.workflow, job, test)
+                    )
+
+        return self._per_workflow(slugs, (since, until), branch, each, concurrency, on_error)
+
+    def _per_workflow(
+        self,
+        slugs: Iterable[str],
+        bounds: tuple[Since | None, Since | None],
+        branch: str | None,
+        each: Callable[[WorkflowRecord, _Outlet], Awaitable[None]],
+        concurrency: int,
+        on_error: OnError | None,
+    ) -> MergedStream[Any]:
+        """A stream whose producer calls ``each`` on every workflow record, with its jobs.
+
+        The pipelines of one page are worked on at once, and the workflows of one pipeline:
+        the client's ``max_concurrency`` bounds the requests in flight, and a project's last
+        page does not leave the other slots idle. Records of one project therefore arrive in
+        no particular order.
+        """
+        window = _window(*bounds)
+        client = self._client
+
+        async def produce(slug: str, out: _Outlet) -> None:
+            async def workflow_of(pipeline: Pipeline, workflow: Workflow) -> None:
+                try:
+                    jobs = await client.workflows.jobs(workflow.id).collect()
+                except Exception as exc:
+                    out.fail(exc, pipeline=pipeline, workflow=workflow)
+                    return
+                await each(WorkflowRecord(slug, pipeline, workflow, jobs), out)
+
+            async def pipeline_of(pipeline: Pipeline) -> None:
+                try:
+                    workflows = await client.pipelines.workflows(pipeline.id).collect()
+                except Exception as exc:
+                    out.fail(exc, pipeline=pipeline)
+                    return
+                await asyncio.gather(*(workflow_of(pipeline, w) for w in workflows))
+
+            async def page_of(pipelines: list[Pipeline]) -> None:
+                await asyncio.gather(*(pipeline_of(p) for p in pipelines))
+
+            await self._each_page(slug, branch, window, page_of)
+
+        return MergedStream(slugs, produce, concurrency=concurrency, on_error=on_error)
+
+    async def _each_page(
+        self,
+        slug: str,
+        branch: str | None,
+        window: _Window,
+        handle: Callable[[list[Pipeline]], Awaitable[None]],
+    ) -> None:
+        """Call ``handle`` on each page of a project's pipelines within ``window``."""
+        since, until = window
+        paginator = self._client.pipelines.list(slug, branch=branch)
+        async with _closing(paginator.pages()) as pages:
+            async for page in pages:
+                recent = [p for p in page.items if since is None or p.created_at >= since]
+                kept = [p for p in recent if until is None or p.created_at <= until]
+                if kept:
+                    await handle(kept)
+                # Pipelines come newest first: one older than the cut-off ends the project.
+                if len(recent) < len(page.items):
+                    return
 
     async def _each_pipeline(
         self,
         slug: str,
         branch: str | None,
-        since: datetime | None,
+        window: _Window,
         handle: Callable[[Pipeline], Awaitable[None]],
     ) -> None:
-        """Call ``handle`` on a project's pipelines, newest first, down to ``since``."""
+        """Call ``handle`` on a project's pipelines, newest first, within ``window``."""
+        since, until = window
         paginator = self._client.pipelines.list(slug, branch=branch)
         async with _closing(paginator.pages()) as pages:
             async for page in pages:
@@ -540,7 +722,9 @@ class Bulk:
                     # Pipelines come newest first: the first older one ends the project.
                     if since is not None and pipeline.created_at < since:
                         return
-                    await handle(pipeline)
+                    # Newer than ``until``: listed (the API has no such filter), skipped.
+                    if until is None or pipeline.created_at <= until:
+                        await handle(pipeline)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -551,7 +735,18 @@ def _check_concurrency(concurrency: int) -> None:
         raise ValueError(f"concurrency must be an int of at least 1, not {concurrency!r}")
 
 
-def _check_since(since: Since | None) -> datetime | None:
+_Window: TypeAlias = tuple[datetime | None, datetime | None]
+
+
+def _window(since: Since | None, until: Since | None) -> _Window:
+    """``(since, until)`` checked; ``until`` before ``since`` is refused."""
+    start, end = _check_since(since), _check_since(until, "until")
+    if start is not None and end is not None and end < start:
+        raise ValueError("until must not be before since")
+    return start, end
+
+
+def _check_since(since: Since | None, name: str = "since") -> datetime | None:
     """``since`` as a timezone-aware datetime.
 
     A ``date`` means its midnight UTC; an ISO 8601 string (``"2025-06-01"``,
@@ -564,16 +759,16 @@ def _check_since(since: Since | None) -> datetime | None:
         try:
             parsed = datetime.fromisoformat(since.strip())
         except ValueError:
-            raise ValueError(f"since is not an ISO 8601 date or datetime: {since!r}") from None
+            raise ValueError(f"{name} is not an ISO 8601 date or datetime: {since!r}") from None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     if isinstance(since, datetime):
         if since.tzinfo is None or since.utcoffset() is None:
-            raise ValueError("since must be a timezone-aware datetime, e.g. datetime.now(UTC)")
+            raise ValueError(f"{name} must be a timezone-aware datetime, e.g. datetime.now(UTC)")
         return since
     if isinstance(since, date):
         return datetime(since.year, since.month, since.day, tzinfo=UTC)
     raise ValueError(
-        f"since must be a datetime, a date or an ISO 8601 string, not {type(since).__name__}"
+        f"{name} must be a datetime, a date or an ISO 8601 string, not {type(since).__name__}"
     )
 
 

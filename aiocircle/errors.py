@@ -13,6 +13,7 @@
     │   ├── LocalFileError          writing it to disk failed (an ``OSError``)
     │   └── UnsafePathError         its path would land outside the destination
     ├── DownloadError               a harvest had failures (in aiocircle.harvest)
+    ├── UsageExportError            a usage export failed or did not finish in time
     └── APIError                    any non-2xx answer
         ├── BadRequestError         400
         ├── AuthenticationError     401
@@ -94,6 +95,16 @@ class LocalFileError(ArtifactError):
 
 class UnsafePathError(ArtifactError):
     """An artifact path that would land outside the destination (or names no file)."""
+
+
+class UsageExportError(CircleCIError):
+    """A usage export ended ``failed`` (``reason`` is CircleCI's ``error_reason``) or was
+    still not ready when the report stopped waiting."""
+
+    def __init__(self, export_id: str, reason: str) -> None:
+        self.export_id = export_id
+        self.reason = reason
+        super().__init__(f"usage export {export_id}: {reason}")
 
 
 class APIError(CircleCIError):

@@ -115,6 +115,8 @@ BUILD = WorkflowRow(
     created=datetime(2025, 3, 1, 11, 0, tzinfo=UTC),
     stopped=datetime(2025, 3, 1, 11, 2, 30, tzinfo=UTC),
     duration_seconds=150.0,
+    pipeline_id="gh-o-a-p8",
+    workflow_id="gh-o-a-p8-build",
 )
 DEPLOY = WorkflowRow(
     project="gh/o/a",
@@ -125,6 +127,8 @@ DEPLOY = WorkflowRow(
     created=datetime(2025, 3, 1, 11, 2, 31, tzinfo=UTC),
     stopped=None,
     duration_seconds=None,
+    pipeline_id="gh-o-a-p8",
+    workflow_id="gh-o-a-p8-deploy",
 )
 RELEASE = WorkflowRow(
     project="gh/o/b",
@@ -135,6 +139,8 @@ RELEASE = WorkflowRow(
     created=datetime(2025, 3, 1, 10, 0, tzinfo=UTC),
     stopped=datetime(2025, 3, 1, 10, 0, 9, 500000, tzinfo=UTC),
     duration_seconds=9.5,
+    pipeline_id="gh-o-b-p3",
+    workflow_id="gh-o-b-p3-release",
 )
 
 
@@ -209,10 +215,13 @@ async def test_write_csv_writes_a_header_and_iso_8601_cells() -> None:
 
     assert count == 3
     assert out.getvalue().splitlines() == [
-        "project,pipeline_number,branch,workflow,status,created,stopped,duration_seconds",
-        "gh/o/a,8,main,build,success,2025-03-01T11:00:00+00:00,2025-03-01T11:02:30+00:00,150.0",
-        "gh/o/a,8,main,deploy,running,2025-03-01T11:02:31+00:00,,",
-        "gh/o/b,3,,release,failed,2025-03-01T10:00:00+00:00,2025-03-01T10:00:09.500000+00:00,9.5",
+        "project,pipeline_number,branch,workflow,status,created,stopped,duration_seconds,"
+        "pipeline_id,workflow_id",
+        "gh/o/a,8,main,build,success,2025-03-01T11:00:00+00:00,2025-03-01T11:02:30+00:00,150.0,"
+        "gh-o-a-p8,gh-o-a-p8-build",
+        "gh/o/a,8,main,deploy,running,2025-03-01T11:02:31+00:00,,,gh-o-a-p8,gh-o-a-p8-deploy",
+        "gh/o/b,3,,release,failed,2025-03-01T10:00:00+00:00,2025-03-01T10:00:09.500000+00:00,9.5,"
+        "gh-o-b-p3,gh-o-b-p3-release",
     ]
     assert next(csv.reader(io.StringIO(out.getvalue()))) == list(FIELDS)
 
@@ -241,6 +250,8 @@ async def test_write_jsonl_writes_one_object_per_line() -> None:
             "created": "2025-03-01T11:00:00+00:00",
             "stopped": "2025-03-01T11:02:30+00:00",
             "duration_seconds": 150.0,
+            "pipeline_id": "gh-o-a-p8",
+            "workflow_id": "gh-o-a-p8-build",
         },
         {
             "project": "gh/o/a",
@@ -251,6 +262,8 @@ async def test_write_jsonl_writes_one_object_per_line() -> None:
             "created": "2025-03-01T11:02:31+00:00",
             "stopped": None,
             "duration_seconds": None,
+            "pipeline_id": "gh-o-a-p8",
+            "workflow_id": "gh-o-a-p8-deploy",
         },
     ]
     assert all(list(line) == list(FIELDS) for line in lines)

@@ -11,7 +11,7 @@ import contextlib
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 
 def destination(text: str) -> Path:
@@ -66,7 +66,7 @@ def replacing(target: Path) -> Iterator[TextIO]:
     Rows go to a hidden ``.<name>.<random>.part`` beside ``target``; an exception (or Ctrl-C)
     deletes it and leaves any earlier ``target`` untouched.
     """
-    part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    part = _part(target)
     try:
         with part.open("x", newline="", encoding="utf-8") as out:
             yield out
@@ -74,3 +74,20 @@ def replacing(target: Path) -> Iterator[TextIO]:
     except BaseException:
         part.unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def replacing_bytes(target: Path) -> Iterator[BinaryIO]:
+    """:func:`replacing` for a binary file (Parquet)."""
+    part = _part(target)
+    try:
+        with part.open("xb") as out:
+            yield out
+        part.replace(target)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+def _part(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")

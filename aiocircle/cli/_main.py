@@ -20,9 +20,9 @@ from .._config import (
     normalize_artifact_host,
     resolve_base_url,
 )
-from .._slug import encode_slug
 from ..errors import CircleCIError, ConfigurationError, NotFoundError
-from ._files import check_destination, destination, removing_if_empty, replacing
+from ..models import ReportingWindow
+from ._files import check_destination, destination, removing_if_empty
 from ._report import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -133,12 +133,64 @@ def _build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="reports across projects").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
-    rwork = report.add_parser("workflows", parents=[common], help="workflow runs as rows")
-    rwork.add_argument("slugs", nargs="+", metavar="SLUG")
-    rwork.add_argument("--since", required=True, type=_parse_since, help="ISO date or datetime")
-    rwork.add_argument("--branch")
-    rwork.add_argument("--format", choices=("csv", "jsonl"), default="csv")
-    rwork.add_argument("--output", type=Path, help="file to write (default: stdout)")
+    described = {
+        "workflows": "workflow runs as rows",
+        "jobs": "jobs of those workflows as rows",
+        "tests": "test results of those jobs as rows",
+        "flaky-tests": "Insights' flaky tests of the projects as rows",
+        "insights": "Insights' workflow and job metrics of the projects as rows",
+    }
+    described["usage"] = "the organization's usage export (credits per job run) as rows"
+    for name, summary in described.items():
+        sub = report.add_parser(name, parents=[common], help=summary)
+        if name == "usage":
+            sub.add_argument("org_id", metavar="ORG_ID", help="organization id (a UUID)")
+            sub.add_argument("--until", type=_parse_since, help="end of the window (default: now)")
+            sub.add_argument(
+                "--poll-interval",
+                type=float,
+                default=6.0,
+                help="seconds between status checks at first (default: 6)",
+            )
+            sub.set_defaults(slugs=[], branch=None)
+        else:
+            sub.add_argument("slugs", nargs="+", metavar="SLUG")
+        if name == "flaky-tests":
+            sub.set_defaults(since=None, branch=None)
+        elif name == "insights":
+            sub.set_defaults(since=None)
+            sub.add_argument(
+                "--branch",
+                action="append",
+                help="a branch ('*' for all); repeatable (default: the default branch)",
+            )
+            sub.add_argument(
+                "--window",
+                choices=[w.value for w in ReportingWindow],
+                help="Insights' reporting window (default: last-90-days)",
+            )
+            sub.add_argument("--no-jobs", action="store_true", help="workflow metrics only")
+        else:
+            sub.add_argument(
+                "--since", required=True, type=_parse_since, help="ISO date or datetime"
+            )
+            if name != "usage":
+                sub.add_argument("--branch")
+                sub.add_argument(
+                    "--until", type=_parse_since, help="skip pipelines created after this"
+                )
+        sub.add_argument("--format", choices=("csv", "jsonl", "parquet"), default="csv")
+        sub.add_argument("--output", type=Path, help="file to write (default: stdout)")
+        sub.add_argument(
+            "--concurrency", type=_at_least(1), default=8, help="projects at once (default: 8)"
+        )
+        sub.add_argument("--no-progress", action="store_true", help="no progress on stderr")
+        if name == "jobs":
+            sub.add_argument(
+                "--details", action="store_true", help="read each job's queue time and executor"
+            )
+        if name == "tests":
+            sub.add_argument("--failed", action="store_true", help="only failed tests")
 
     demo = commands.add_parser(
         "demo", help="harvest a workflow from an embedded fake CircleCI (no token, no network)"
@@ -236,25 +288,12 @@ async def _workflows_jobs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _report_workflows(args: argparse.Namespace) -> int:
-    from ..report import workflow_rows, write_csv, write_jsonl
+async def _report(args: argparse.Namespace) -> int:
+    from ._reports import check_arguments, run_report
 
-    for slug in args.slugs:
-        encode_slug(slug)  # a malformed slug is a usage error (exit 2), not a failed project
-    write = write_csv if args.format == "csv" else write_jsonl
+    check_arguments(args)
     async with _client(args) as cci:
-        rows = workflow_rows(cci, args.slugs, since=args.since, branch=args.branch)
-        if args.output:
-            with replacing(args.output) as out:
-                count = await write(rows, out)
-        else:
-            count = await write(rows, sys.stdout)
-    for failure in rows.failures:
-        print(f"aiocircle: {failure.item}: {_one_line(failure.error)}", file=sys.stderr)
-    if args.output and not args.json:
-        noun = "row" if count == 1 else "rows"
-        print(f"{count} {noun} written to {args.output}", file=sys.stderr)
-    return EXIT_OK if rows.ok else EXIT_ERROR
+        return await run_report(args, cci)
 
 
 async def _demo(args: argparse.Namespace) -> int:
@@ -269,7 +308,12 @@ _COMMANDS: dict[tuple[str, str | None], _Command] = {
     ("artifacts", "download"): _artifacts_download,
     ("pipelines", "list"): _pipelines_list,
     ("workflows", "jobs"): _workflows_jobs,
-    ("report", "workflows"): _report_workflows,
+    ("report", "workflows"): _report,
+    ("report", "jobs"): _report,
+    ("report", "tests"): _report,
+    ("report", "flaky-tests"): _report,
+    ("report", "usage"): _report,
+    ("report", "insights"): _report,
     ("demo", None): _demo,
 }
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
+from yarl import URL
+
 from .._operations import operation
+from .._retry import retry_delay
 from .._slug import encode_segment
+from ..errors import APIError, TransportError
 from ..models.usage import UsageExport, UsageExportCreation, UsageExportRequest
 from ._base import Resource
 
@@ -48,6 +52,40 @@ class Usage(Resource):
         job = encode_segment(export_id, "export_id")
         path = f"{self._path(org_id)}/usage_export_job/{job}"
         return await self._core.model(UsageExport, "GET", path)
+
+    async def download(self, url: str) -> AsyncIterator[bytes]:
+        """The bytes of one file of a completed export (a ``download_urls`` entry), as they
+        arrive.
+
+        Goes through the core's download path: the token is sent only to CircleCI's own
+        hosts, never to the storage the URL points at. A failed attempt is retried under the
+        client's retry policy and resumes where it stopped (``Range``), so bytes already
+        yielded are never yielded again.
+        """
+        target = URL(url, encoded=True)
+        core = self._core
+        received = 0
+        number = 0
+        while True:
+            number += 1
+            headers = {"Range": f"bytes={received}-"} if received else {}
+            try:
+                async with core.download(target, headers=headers, attempt=number) as answer:
+                    # A server that ignores Range sends it all again: skip what we have.
+                    skip = received if answer.status == 200 else 0
+                    async for chunk in answer.chunks():
+                        if skip:
+                            dropped = min(skip, len(chunk))
+                            chunk, skip = chunk[dropped:], skip - dropped
+                        if chunk:
+                            received += len(chunk)
+                            yield chunk
+                return
+            except (APIError, TransportError) as exc:
+                delay = retry_delay(core.retry, exc, attempt=number, idempotent=True)
+                if delay is None:
+                    raise
+                await core.clock.sleep(delay)
 
     def _request(
         self, start: datetime, end: datetime, shared_org_ids: Sequence[str]

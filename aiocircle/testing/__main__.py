@@ -55,6 +55,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     data.add_argument("--artifacts", type=int, default=2, help="artifacts per job")
     data.add_argument("--artifact-size", type=_size_range, default="0:4096", help="MIN:MAX bytes")
     data.add_argument("--failed-share", type=float, default=0.0, help="share of failed workflows")
+    data.add_argument("--flaky-share", type=float, default=0.0, help="share of flaky test results")
     data.add_argument("--parallelism", type=int, default=1, help="highest job parallelism")
     data.add_argument(
         "--hostile-paths", action="store_true", help="add artifacts with paths like ../escape.txt"
@@ -91,6 +92,7 @@ def build(args: argparse.Namespace) -> FakeCircleCI:
         artifacts_per_job=args.artifacts,
         artifact_size=args.artifact_size,
         failed_share=args.failed_share,
+        flaky_share=args.flaky_share,
         parallelism=args.parallelism,
         hostile_paths=args.hostile_paths,
         huge_artifact_size=args.huge_artifact_size,

@@ -53,6 +53,9 @@ class Dataset:
       still running; `approval_share` of workflows end in an approval job (on hold in running
       pipelines).
     - Jobs get parallelism up to `parallelism`; artifacts are spread over the nodes.
+    - `flaky_share` of the test results of finished jobs are flaky: the job also holds a second
+      result of the same test with the other outcome (a rerun of the test on the same commit),
+      which Insights' flaky tests then list. 0 by default (and no random draw is made).
     - `hostile_paths` adds, to the newest pipeline's `build` job of the first project, artifacts
       whose paths try to escape (`../escape.txt`, `/abs/path.txt`, `a/../../up.txt`), one path
       written by two nodes, an empty file and an odd name. `huge_artifact_size` adds one
@@ -75,6 +78,7 @@ class Dataset:
     interval: tuple[int, int] = attrs.field(default=(600, 7200), converter=_pair)
     hostile_paths: bool = False
     huge_artifact_size: int | None = None
+    flaky_share: float = attrs.field(default=0.0, validator=_share)
 
 
 def populate(state: State, dataset: Dataset) -> list[Project]:
@@ -201,6 +205,17 @@ def _jobs(state: State, dataset: Dataset, workflow: Workflow, *, running: bool) 
                 run_time=round(rng.uniform(0.001, 2.0), 3),
                 message="AssertionError: expected 1, got 2" if broken else None,
             )
+            # Drawn only when asked for, so the data of other data sets stays the same.
+            if dataset.flaky_share and not running and rng.random() < dataset.flaky_share:
+                state.add_test_result(
+                    job,
+                    f"test_case_{number}",
+                    classname=f"tests.test_{name}",
+                    file=f"tests/test_{name}.py",
+                    result="success" if broken else "failure",
+                    run_time=round(rng.uniform(0.001, 2.0), 3),
+                    message=None if broken else "AssertionError: flaked",
+                )
     if last is not None and rng.random() < dataset.approval_share:
         approval = "blocked" if running else "not_run" if failed else "success"
         state.add_approval(workflow, "hold", status=approval, requires=[last])

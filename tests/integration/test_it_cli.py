@@ -698,7 +698,11 @@ def test_report_of_one_row_says_row(
         str(target),
     )
     assert code == 0, err
-    assert err.strip() == f"1 row written to {target}"
+    lines = err.strip().splitlines()
+    assert lines[0] == f"1 row written to {target}"
+    # Then the summary: the report, its rows, the projects read, failures and time.
+    assert lines[1].split() == ["report", "rows", "projects", "failures", "time"]
+    assert lines[2].split()[:6] == ["workflows", "1", "1", "of", "1", "0"]
     assert len(target.read_text(encoding="utf-8").splitlines()) == 2
     assert [p.name for p in tmp_path.iterdir()] == ["one.csv"]
 
@@ -766,6 +770,8 @@ def test_every_command_works_without_rich(
     report = cli("report", "workflows", SLUG, *connect(fake), "--since", "2000-01-01")
     assert report.returncode == 0, report.stderr
     assert report.stdout.splitlines()[0] == ",".join(FIELDS)
+    # Without rich the closing summary is one plain line.
+    assert report.stderr.strip().splitlines()[-1].startswith("report: workflows  rows: ")
 
     dest = tmp_path / "out"
     download = cli(
