@@ -292,3 +292,26 @@ async def test_a_rate_limiter_plugs_in_and_sees_every_attempt(
         (files_host, 302),
         (files_host, 200),
     ]
+
+
+async def test_paginate_repeats_keys_on_every_page(api: ScriptedServer, clock: FakeClock) -> None:
+    path = "/api/v2/insights/gh/o/r/workflows"
+    api.queue(
+        path,
+        Reply(body={"items": [{"n": 1}], "next_page_token": "t2"}),
+        Reply(body={"items": [{"n": 2}], "next_page_token": None}),
+    )
+    async with client(api, clock) as cci:
+        pairs = [("branches", "main"), ("branches", "dev")]
+        by_list = cci.paginate("/insights/gh/o/r/workflows", params={"branches": ["main", "dev"]})
+        assert await by_list.collect() == [{"n": 1}, {"n": 2}]
+        api.queue(path, Reply(body={"items": [{"n": 3}], "next_page_token": None}))
+        assert await cci.paginate("/insights/gh/o/r/workflows", params=pairs).collect() == [
+            {"n": 3}
+        ]
+    sent = [s.query_string for s in api.seen if s.path == path]
+    assert sent == [
+        "branches=main&branches=dev",
+        "branches=main&branches=dev&page-token=t2",
+        "branches=main&branches=dev",
+    ]
