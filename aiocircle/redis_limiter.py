@@ -69,7 +69,8 @@ end
 """
 
 # KEYS: state, in-flight.  ARGV: max_wait, spread (1/0), ttl.
-# Reserves a turn: the earliest start the gate, the budget and the pace allow.
+# Reserves a turn: the earliest start the gate, the budget and the pace allow. Turns are
+# numbered, so an answer is known to be newer than a budget or a pace cut or not.
 _TURN = (
     _PRELUDE
     + """
@@ -94,20 +95,26 @@ local wait = start - now
 if wait > max_wait then return {0, tostring(wait), reason} end
 if budgeted then redis.call('HINCRBY', KEYS[1], 'b_sent', 1) end
 if interval then redis.call('HSET', KEYS[1], 'p_next', tostring(start + interval)) end
+local turn = redis.call('HINCRBY', KEYS[1], 'turns', 1)
 keep(KEYS[1], ttl)
-return {1, tostring(wait), reason}
+return {1, tostring(wait), reason, turn}
 """
 )
 
-# KEYS: state, in-flight.  ARGV: permit id, max_concurrency, lease, ttl.
-# Takes an in-flight slot if the gate is open and fewer than max_concurrency are held.
+# KEYS: state, in-flight.  ARGV: permit id, max_concurrency, lease, ttl, turn.
+# Takes an in-flight slot if the gate is open and fewer than max_concurrency are held; a
+# turn planned before the last pace cut is planned again instead.
 _SLOT = (
     _PRELUDE
     + """
 local id, limit, lease, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-local reopens_at = tonumber(redis.call('HGET', KEYS[1], 'reopens_at')) or 0
+local s = redis.call('HMGET', KEYS[1], 'reopens_at', 'p_mark')
+local reopens_at = tonumber(s[1]) or 0
 if now < reopens_at then return {0, tostring(reopens_at - now), 'gate'} end
+if tonumber(ARGV[5]) <= (tonumber(s[2]) or 0) and pace_interval(KEYS[1]) then
+  return {0, '0', 'replan'}
+end
 if redis.call('ZCARD', KEYS[2]) >= limit then
   local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
   return {0, tostring(tonumber(first[2]) - now), 'full'}
@@ -119,20 +126,23 @@ return {1, '0', 'ok'}
 )
 
 # KEYS: state, in-flight, recent answers.
-# ARGV: permit id, status (-1: no answer), wait, has budget (1/0), remaining, reset, ttl.
-# Frees the slot; a 429 closes the gate and sets or cuts the pace; a budget is recorded.
+# ARGV: permit id, status (-1: no answer), wait, has budget (1/0), remaining, reset, ttl,
+# turn. Frees the slot; a 429 closes the gate and, from a host that states no budget, sets
+# or cuts the pace; a budget is recorded.
 _RELEASE = (
     _PRELUDE
     + """
 local id, status, wait = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local ttl = tonumber(ARGV[7])
+local ttl, turn = tonumber(ARGV[7]), tonumber(ARGV[8])
 redis.call('ZREM', KEYS[2], id)
 if status == 429 then
   local reopens_at = tonumber(redis.call('HGET', KEYS[1], 'reopens_at')) or 0
   local reopen = math.max(reopens_at, now + wait)
   redis.call('HSET', KEYS[1], 'reopens_at', tostring(reopen))
-  -- 429s to attempts sent before the gate closed tell nothing new: one cut per closing.
-  if now >= reopens_at then
+  -- 429s to attempts sent before the gate closed, or planned before the last cut, tell
+  -- nothing new: one cut per closing. A host that states its budget is paced by it.
+  local p_mark = tonumber(redis.call('HGET', KEYS[1], 'p_mark')) or 0
+  if now >= reopens_at and turn > p_mark and ARGV[4] ~= '1' then
     local current = pace_interval(KEYS[1])
     local since = math.max(now - 2, reopens_at)
     local n = redis.call('ZCOUNT', KEYS[3], '(' .. since, '+inf')
@@ -145,7 +155,8 @@ if status == 429 then
     end
     if interval then
       redis.call('HSET', KEYS[1], 'p_interval', tostring(math.min(interval, 2)),
-                 'p_since', tostring(reopen), 'p_next', tostring(reopen))
+                 'p_since', tostring(reopen), 'p_next', tostring(reopen),
+                 'p_mark', redis.call('HGET', KEYS[1], 'turns') or 0)
     end
   end
 elseif status >= 0 then
@@ -156,10 +167,13 @@ end
 if ARGV[4] == '1' then
   local remaining, reset = tonumber(ARGV[5]), tonumber(ARGV[6])
   local others = redis.call('ZCARD', KEYS[2])
-  local b = redis.call('HMGET', KEYS[1], 'b_at', 'b_reset', 'b_remaining', 'b_sent')
+  local b = redis.call('HMGET', KEYS[1], 'b_at', 'b_reset', 'b_remaining', 'b_sent',
+                       'b_mark')
   local old_at = tonumber(b[1])
   local replace = true
-  if old_at then
+  -- An answer to an attempt that started after the budget was recorded is newer news:
+  -- its remaining may have grown (a token bucket refills before its stated reset).
+  if old_at and turn <= (tonumber(b[5]) or 0) then
     local old_reset_at = old_at + tonumber(b[2])
     local old_left = tonumber(b[3]) - (tonumber(b[4]) or 0)
     -- An answer overtaken by a later one in the same window must not raise the budget.
@@ -168,7 +182,8 @@ if ARGV[4] == '1' then
   end
   if replace then
     redis.call('HSET', KEYS[1], 'b_at', tostring(now), 'b_reset', tostring(reset),
-               'b_remaining', remaining, 'b_sent', others)
+               'b_remaining', remaining, 'b_sent', others,
+               'b_mark', redis.call('HGET', KEYS[1], 'turns') or 0)
   end
 end
 keep(KEYS[1], ttl)
@@ -183,6 +198,8 @@ class _Shared:
 
     id: str
     keys: tuple[str, str, str]
+    turn: int
+    """The number of its turn: answers to later turns are newer than earlier news."""
 
 
 @attrs.frozen
@@ -349,14 +366,19 @@ class RedisRateLimiter:
         if not isinstance(ticket, _Shared):
             raise ValueError("this permit was not given by this RedisRateLimiter")
         budget = parse_budget(answer.headers, now=self._clock.time()) if answer.headers else None
+        wait = max(0.0, answer.wait or 0.0)
+        spent = answer.status == 429 and budget is not None and budget.remaining == 0
+        if spent and budget and not any(k.lower() == "retry-after" for k in answer.headers):
+            wait = budget.reset  # the host's own word beats the client's backoff guess
         args: list[str | int | float] = [
             ticket.id,
             -1 if answer.status is None else answer.status,
-            max(0.0, answer.wait or 0.0),
+            wait,
             0 if budget is None else 1,
             0 if budget is None else budget.remaining,
             0.0 if budget is None else budget.reset,
             self._key_ttl,
+            ticket.turn,
         ]
         with contextlib.suppress(_Away):  # if Redis is away the lease frees the slot
             await self._run(self._release, ticket.keys, args)
@@ -371,7 +393,7 @@ class RedisRateLimiter:
         keys = self.keys(host)
         limit = min(max_wait, _FOREVER)
         while True:
-            ok, wait, reason = await self._run(
+            ok, wait, reason, turn = await self._run(
                 self._turn, keys, [limit, int(self._spread), self._key_ttl]
             )
             if not ok:
@@ -380,13 +402,15 @@ class RedisRateLimiter:
                 await self._clock.sleep(wait)
             permit_id = uuid.uuid4().hex
             while True:
-                ok, wait, reason = await self._run(
+                ok, wait, reason, _ = await self._run(
                     self._slot,
                     keys,
-                    [permit_id, self._max_concurrency, self._lease, self._key_ttl],
+                    [permit_id, self._max_concurrency, self._lease, self._key_ttl, turn],
                 )
                 if ok:
-                    return Permit(host, _Shared(permit_id, keys))
+                    return Permit(host, _Shared(permit_id, keys, turn))
+                if reason == "replan":
+                    break  # a 429 cut the pace since this turn was planned: queue again
                 if reason == "gate":
                     if wait > max_wait:
                         raise self._refusal(host, wait, reason)
@@ -396,8 +420,9 @@ class RedisRateLimiter:
 
     async def _run(
         self, script: Any, keys: Sequence[str], args: Sequence[str | int | float]
-    ) -> tuple[bool, float, str]:
-        """Run one script, bounded by ``timeout``; Redis away raises :class:`_Away`."""
+    ) -> tuple[bool, float, str, int]:
+        """Run one script, bounded by ``timeout``; Redis away raises :class:`_Away`.
+        Returns (ok, wait, reason, turn number or 0)."""
         try:
             async with asyncio.timeout(self._timeout):
                 reply = await script(keys=list(keys), args=list(args))
@@ -408,10 +433,10 @@ class RedisRateLimiter:
             self._away_until = None
             logger.info("Redis is back: rate limits are shared again (prefix %r)", self._prefix)
         if not isinstance(reply, list):
-            return True, 0.0, ""
-        ok, wait, reason = reply
+            return True, 0.0, "", 0
+        ok, wait, reason = reply[:3]
         text = reason.decode() if isinstance(reason, bytes) else str(reason)
-        return bool(ok), float(wait), text
+        return bool(ok), float(wait), text, int(reply[3]) if len(reply) > 3 else 0
 
     def _went_away(self, exc: BaseException) -> None:
         if self._away_until is None:
