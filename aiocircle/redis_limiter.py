@@ -46,16 +46,17 @@ _FOREVER = 1e18
 """``max_wait=inf`` as Lua reads it."""
 
 # Shared by the scripts: Redis's clock, and the pace after a 429 (as in Throttle: the rate
-# rises slowly while no 429 comes, and lapses once it limits nothing CircleCI allows).
+# rises while no 429 comes, 10 % a second until a second 429 shows where the limit is, 1 %
+# after that, and lapses once it limits nothing CircleCI allows).
 _PRELUDE = """
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local function pace_interval(state_key)
-  local p = redis.call('HMGET', state_key, 'p_interval', 'p_since')
+  local p = redis.call('HMGET', state_key, 'p_interval', 'p_since', 'p_growth')
   local interval, since = tonumber(p[1]), tonumber(p[2])
   if not interval then return nil end
-  local current = interval / math.pow(1.01, math.max(0, now - since))
+  local current = interval / math.pow(tonumber(p[3]) or 1.01, math.max(0, now - since))
   if current < 0.001 then return nil end
   return current
 end
@@ -146,9 +147,15 @@ if status == 429 then
     local current = pace_interval(KEYS[1])
     local since = math.max(now - 2, reopens_at)
     local n = redis.call('ZCOUNT', KEYS[3], '(' .. since, '+inf')
-    local interval = nil
-    if current then interval = current / 0.9
-    elseif n >= 4 and now - since >= 0.25 then
+    if not current and (n < 4 or now - since < 0.25) then
+      -- Too little since the gate last reopened (429s reopening it every few ms): the last
+      -- two seconds, closed moments included, measure low, which is the safe side.
+      since = now - 2
+      n = redis.call('ZCOUNT', KEYS[3], '(' .. since, '+inf')
+    end
+    local interval, growth = nil, 1.10
+    if current then interval, growth = current / 0.9, 1.01
+    elseif n >= 4 then
       local first = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. since, '+inf', 'WITHSCORES',
                                'LIMIT', 0, 1)
       interval = math.max(now - tonumber(first[2]), 0.5) / (n * 0.9)
@@ -156,6 +163,7 @@ if status == 429 then
     if interval then
       redis.call('HSET', KEYS[1], 'p_interval', tostring(math.min(interval, 2)),
                  'p_since', tostring(reopen), 'p_next', tostring(reopen),
+                 'p_growth', tostring(growth),
                  'p_mark', redis.call('HGET', KEYS[1], 'turns') or 0)
     end
   end

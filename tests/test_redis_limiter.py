@@ -221,6 +221,32 @@ async def test_a_late_answer_does_not_raise_the_budget_of_its_window(
         await limiter.acquire(HOST, max_wait=0)
 
 
+async def test_an_answer_to_a_later_turn_replaces_the_budget_even_when_it_grew(
+    limiter: RedisRateLimiter,
+) -> None:
+    # A token bucket refills before its stated reset: news from an attempt sent after the
+    # budget was recorded is newer, not an overtaken answer.
+    low = {"RateLimit-Remaining": "1", "RateLimit-Reset": "300"}
+    refilled = {"RateLimit-Remaining": "5", "RateLimit-Reset": "300"}
+    await limiter.release(await limiter.acquire(HOST), Answer(status=200, headers=low))
+    later = await limiter.acquire(HOST, max_wait=0)  # the one request the budget had
+    await limiter.release(later, Answer(status=200, headers=refilled))
+    fields = await limiter._redis.hgetall(limiter.keys(HOST)[0])
+    assert int(fields[b"b_remaining"]) == 5 and int(fields[b"b_sent"]) == 0
+    await limiter.release(await limiter.acquire(HOST, max_wait=0), Answer(status=200))
+
+
+async def test_a_429_with_a_spent_budget_and_no_retry_after_gates_until_the_reset(
+    limiter: RedisRateLimiter,
+) -> None:
+    spent = {"RateLimit-Remaining": "0", "RateLimit-Reset": "200"}
+    permit = await limiter.acquire(HOST)
+    await limiter.release(permit, Answer(status=429, wait=0.5, headers=spent))  # 0.5: backoff
+    fields = await limiter._redis.hgetall(limiter.keys(HOST)[0])
+    assert float(fields[b"reopens_at"]) == pytest.approx(float(fields[b"b_at"]) + 200)
+    assert b"p_interval" not in fields  # a host stating its budget is paced by it, not 429s
+
+
 async def test_in_flight_is_capped_and_a_slot_comes_back_on_release(
     redis_url: str, prefix: str
 ) -> None:
@@ -259,6 +285,36 @@ async def test_429s_set_a_shared_pace_from_the_answers_seen(limiter: RedisRateLi
     fields = await limiter._redis.hgetall(limiter.keys(HOST)[0])
     assert float(fields[b"p_interval"]) > 0
     assert float(fields[b"p_next"]) == pytest.approx(float(fields[b"reopens_at"]))
+
+
+async def test_a_429_to_a_turn_planned_before_the_last_cut_cuts_nothing(
+    limiter: RedisRateLimiter,
+) -> None:
+    for _ in range(8):
+        await limiter.release(await limiter.acquire(HOST), Answer(status=200))
+    first, second = await limiter.acquire(HOST), await limiter.acquire(HOST)
+    await limiter.release(first, Answer(status=429, wait=0.0))
+    state = limiter.keys(HOST)[0]
+    cut = float(await limiter._redis.hget(state, "p_interval"))
+    assert float(await limiter._redis.hget(state, "p_growth")) == 1.10  # no ceiling known yet
+    await limiter.release(second, Answer(status=429, wait=0.0))  # was in flight: old news
+    assert float(await limiter._redis.hget(state, "p_interval")) == cut
+    third = await limiter.acquire(HOST)  # planned after the cut: its 429 is news
+    await limiter.release(third, Answer(status=429, wait=0.0))
+    assert float(await limiter._redis.hget(state, "p_interval")) > cut
+    assert float(await limiter._redis.hget(state, "p_growth")) == 1.01  # a ceiling: rise slowly
+
+
+async def test_429s_right_after_the_gate_reopens_still_set_a_first_pace(
+    limiter: RedisRateLimiter,
+) -> None:
+    # The first 429 comes before any answer: nothing to measure. The next comes just after
+    # the gate reopened: the answers of the last two seconds measure the pace.
+    await limiter.release(await limiter.acquire(HOST), Answer(status=429, wait=0.0))
+    for _ in range(8):
+        await limiter.release(await limiter.acquire(HOST), Answer(status=200))
+    await limiter.release(await limiter.acquire(HOST), Answer(status=429, wait=0.0))
+    assert float(await limiter._redis.hget(limiter.keys(HOST)[0], "p_interval")) > 0
 
 
 # -- wired into the client -------------------------------------------------------------
