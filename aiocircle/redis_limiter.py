@@ -69,7 +69,7 @@ local function keep(state_key, ttl)
 end
 """
 
-# KEYS: state, in-flight.  ARGV: max_wait, spread (1/0), ttl.
+# KEYS: state, in-flight.  ARGV: max_wait, spread (1/0), ttl, poll.
 # Reserves a turn: the earliest start the gate, the budget and the pace allow. Turns are
 # numbered, so an answer is known to be newer than a budget or a pace cut or not.
 _TURN = (
@@ -77,17 +77,37 @@ _TURN = (
     + """
 local max_wait, spread, ttl = tonumber(ARGV[1]), ARGV[2] == '1', tonumber(ARGV[3])
 local s = redis.call('HMGET', KEYS[1], 'reopens_at', 'b_at', 'b_reset', 'b_remaining',
-                     'b_sent', 'p_next')
+                     'b_sent', 'p_next', 'b_limit')
 local start, reason = math.max(now, tonumber(s[1]) or 0), 'gate'
 local b_at, budgeted = tonumber(s[2]), false
 if b_at then
   local reset, remaining, sent = tonumber(s[3]), tonumber(s[4]), tonumber(s[5]) or 0
-  if now < b_at + reset then
+  local limit = tonumber(s[7]) or 0
+  if reset > 0 and reset <= 1 and limit > remaining then
+    -- A reset within a second, below the limit: a token bucket's time until it is full,
+    -- so it refills at (limit - remaining) / reset. Its tokens go at once, then one more
+    -- each time one has refilled, before and after the reset alike.
+    budgeted = true
+    local b_start = b_at + math.max(0, (sent + 1 - remaining) * reset / (limit - remaining))
+    if b_start > start then start, reason = b_start, 'budget' end
+  elseif now < b_at + reset then
     budgeted = true
     local b_start = now
     if sent >= remaining then b_start = b_at + reset
     elseif spread then b_start = math.max(now, b_at + sent * reset / remaining) end
     if b_start > start then start, reason = b_start, 'budget' end
+  else
+    -- Past the reset the host has refilled to its limit (one request, if it did not say
+    -- it): that many go, then the rest wait for an answer with a new budget (unless
+    -- nothing is in flight to bring one).
+    local refill = math.max(tonumber(s[7]) or 0, 1)
+    if sent - remaining < refill or redis.call('ZCARD', KEYS[2]) == 0 then
+      budgeted = true
+    else
+      local wait = math.max(start - now, tonumber(ARGV[4]))
+      if wait > max_wait then return {0, tostring(wait), 'budget'} end
+      return {1, tostring(wait), 'news', 0}
+    end
   end
 end
 local interval = pace_interval(KEYS[1])
@@ -102,19 +122,25 @@ return {1, tostring(wait), reason, turn}
 """
 )
 
-# KEYS: state, in-flight.  ARGV: permit id, max_concurrency, lease, ttl, turn.
+# KEYS: state, in-flight.  ARGV: permit id, max_concurrency, lease, ttl, turn, slept (1/0).
 # Takes an in-flight slot if the gate is open and fewer than max_concurrency are held; a
-# turn planned before the last pace cut is planned again instead.
+# turn that slept since it was planned, and was planned before the last pace cut or before
+# the live budget was recorded, is planned again instead.
 _SLOT = (
     _PRELUDE
     + """
 local id, limit, lease, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-local s = redis.call('HMGET', KEYS[1], 'reopens_at', 'p_mark')
+local s = redis.call('HMGET', KEYS[1], 'reopens_at', 'p_mark', 'b_mark', 'b_at', 'b_reset')
 local reopens_at = tonumber(s[1]) or 0
 if now < reopens_at then return {0, tostring(reopens_at - now), 'gate'} end
-if tonumber(ARGV[5]) <= (tonumber(s[2]) or 0) and pace_interval(KEYS[1]) then
-  return {0, '0', 'replan'}
+if ARGV[6] == '1' then
+  local turn = tonumber(ARGV[5])
+  if turn <= (tonumber(s[2]) or 0) and pace_interval(KEYS[1]) then return {0, '0', 'replan'} end
+  local b_at = tonumber(s[4])
+  if b_at and now < b_at + tonumber(s[5]) and turn <= (tonumber(s[3]) or 0) then
+    return {0, '0', 'replan'}
+  end
 end
 if redis.call('ZCARD', KEYS[2]) >= limit then
   local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
@@ -128,8 +154,8 @@ return {1, '0', 'ok'}
 
 # KEYS: state, in-flight, recent answers.
 # ARGV: permit id, status (-1: no answer), wait, has budget (1/0), remaining, reset, ttl,
-# turn. Frees the slot; a 429 closes the gate and, from a host that states no budget, sets
-# or cuts the pace; a budget is recorded.
+# turn, limit (0: not stated). Frees the slot; a 429 closes the gate and, from a host
+# that states no budget, sets or cuts the pace; a budget is recorded.
 _RELEASE = (
     _PRELUDE
     + """
@@ -172,6 +198,13 @@ elseif status >= 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - 2)
   redis.call('PEXPIRE', KEYS[3], math.ceil((2 + ttl) * 1000))
 end
+if ARGV[4] ~= '1' and status >= 0 then
+  -- A host that stopped stating its budget once its reset passed: back to 429 pacing.
+  local b = redis.call('HMGET', KEYS[1], 'b_at', 'b_reset')
+  if tonumber(b[1]) and now >= tonumber(b[1]) + tonumber(b[2]) then
+    redis.call('HDEL', KEYS[1], 'b_at', 'b_reset', 'b_remaining', 'b_sent', 'b_limit', 'b_mark')
+  end
+end
 if ARGV[4] == '1' then
   local remaining, reset = tonumber(ARGV[5]), tonumber(ARGV[6])
   local others = redis.call('ZCARD', KEYS[2])
@@ -190,7 +223,7 @@ if ARGV[4] == '1' then
   end
   if replace then
     redis.call('HSET', KEYS[1], 'b_at', tostring(now), 'b_reset', tostring(reset),
-               'b_remaining', remaining, 'b_sent', others,
+               'b_remaining', remaining, 'b_sent', others, 'b_limit', ARGV[9],
                'b_mark', redis.call('HGET', KEYS[1], 'turns') or 0)
   end
 end
@@ -387,6 +420,7 @@ class RedisRateLimiter:
             0.0 if budget is None else budget.reset,
             self._key_ttl,
             ticket.turn,
+            0 if budget is None or budget.limit is None else budget.limit,
         ]
         with contextlib.suppress(_Away):  # if Redis is away the lease frees the slot
             await self._run(self._release, ticket.keys, args)
@@ -402,23 +436,27 @@ class RedisRateLimiter:
         limit = min(max_wait, _FOREVER)
         while True:
             ok, wait, reason, turn = await self._run(
-                self._turn, keys, [limit, int(self._spread), self._key_ttl]
+                self._turn, keys, [limit, int(self._spread), self._key_ttl, self._poll]
             )
             if not ok:
                 raise self._refusal(host, wait, reason)
-            if wait > 0:
+            if reason == "news":  # the refill after a reset is spent: wait for an answer
+                await self._clock.sleep(wait)
+                continue
+            slept = int(wait > 0)
+            if slept:
                 await self._clock.sleep(wait)
             permit_id = uuid.uuid4().hex
             while True:
                 ok, wait, reason, _ = await self._run(
                     self._slot,
                     keys,
-                    [permit_id, self._max_concurrency, self._lease, self._key_ttl, turn],
+                    [permit_id, self._max_concurrency, self._lease, self._key_ttl, turn, slept],
                 )
                 if ok:
                     return Permit(host, _Shared(permit_id, keys, turn))
                 if reason == "replan":
-                    break  # a 429 cut the pace since this turn was planned: queue again
+                    break  # a pace cut or a newer budget since this turn was planned
                 if reason == "gate":
                     if wait > max_wait:
                         raise self._refusal(host, wait, reason)
