@@ -236,6 +236,23 @@ async def test_an_answer_to_a_later_turn_replaces_the_budget_even_when_it_grew(
     await limiter.release(await limiter.acquire(HOST, max_wait=0), Answer(status=200))
 
 
+async def test_a_reset_within_a_second_below_the_limit_is_a_bucket_spent_then_refilled(
+    redis_url: str, prefix: str
+) -> None:
+    clock = FakeClock()  # the limiter's sleeps; the shared times are Redis's
+    bucket = {"RateLimit-Limit": "3", "RateLimit-Remaining": "2", "RateLimit-Reset": "1.0"}
+    async with RedisRateLimiter(redis_url, prefix=prefix, clock=clock) as lim:
+        await lim.release(await lim.acquire(HOST), Answer(status=200, headers=bucket))
+        for _ in range(2):  # its two tokens go at once, not spread until the reset
+            await lim.release(await lim.acquire(HOST, max_wait=0), Answer(status=200))
+        third = await lim.acquire(HOST)  # one refills in (3 - 2) / 1.0 s
+        assert len(clock.sleeps) == 1 and 0.5 < clock.sleeps[0] <= 1.0
+        with pytest.raises(RateLimitError) as caught:
+            await lim.acquire(HOST, max_wait=0)  # past the reset: still one a second
+        assert caught.value.retry_after is not None and 1.5 < caught.value.retry_after <= 2.0
+        await lim.release(third, Answer(status=200))
+
+
 async def test_a_429_with_a_spent_budget_and_no_retry_after_gates_until_the_reset(
     limiter: RedisRateLimiter,
 ) -> None:
