@@ -276,6 +276,8 @@ class RedisRateLimiter:
       this process (so N processes may then send N times as much).
     - ``reconnect_after``: seconds between tries to get back to Redis while away.
     - ``key_ttl``: seconds a host's keys outlive the last thing they hold back.
+    - ``poll``: seconds between asks while waiting for a slot, or for an answer with a new
+      budget once the refill after a reset is spent.
     - ``clock``: where waits sleep (:mod:`aiocircle._clock`), injectable for tests; the
       shared times themselves come from Redis's clock.
     """
