@@ -7,7 +7,6 @@ place only when its length is right, and removed on any failure or cancellation.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import re
@@ -30,7 +29,14 @@ _UNSATISFIED_RANGE = re.compile(r"bytes \*/(\d+)")
 PART_PREFIX = ".aiocircle-"
 PART_SUFFIX = ".part"
 
-Outcome = tuple[DownloadStatus, int]
+
+@attrs.frozen
+class Outcome:
+    """What one fetch did: ``bytes`` written and, for a file it wrote, its ``stat``."""
+
+    status: DownloadStatus
+    bytes: int = 0
+    stat: os.stat_result | None = None
 
 
 @attrs.define
@@ -68,6 +74,9 @@ def size_on_disk(path: Path) -> int | None:
         return None
 
 
+# Folders, files and writes are made on the loop, not in a thread: measured, a thread hop
+# per file cost more than the file system calls it moved (and slowed every socket call
+# on the loop, which then waits for the GIL), see docs/benchmarks.md.
 def _new_partial_file(target: Path, folders: Folders) -> tuple[Path, IO[bytes]]:
     """Create and open an empty temporary file beside ``target``, honouring the umask."""
     folders.ensure(target.parent)
@@ -79,24 +88,6 @@ def _new_partial_file(target: Path, folders: Folders) -> tuple[Path, IO[bytes]]:
             continue
 
 
-async def _in_thread_then_clean_up(target: Path, folders: Folders) -> tuple[Path, IO[bytes]]:
-    """Create the folders and the partial file in a thread: creating files and folders
-    costs the file system (not Python) real time, which the loop spends on the network
-    meanwhile. A cancelled wait does not stop the thread, so then we wait for it to finish
-    and remove what it created before passing the cancellation on."""
-    creating = asyncio.ensure_future(asyncio.to_thread(_new_partial_file, target, folders))
-    try:
-        return await asyncio.shield(creating)
-    except asyncio.CancelledError:
-        with contextlib.suppress(Exception):
-            path, file = await creating
-            file.close()
-            path.unlink(missing_ok=True)
-        raise
-
-
-# Buffered writes to the page cache and a stat take microseconds; a thread hop for each
-# would cost more than it saves, so they run on the loop.
 def _open_at(path: Path, offset: int) -> IO[bytes]:
     """Open a partial file for writing from ``offset``, dropping anything after it."""
     file = open(path, "r+b")  # noqa: SIM115 - closed by the caller's with-block
@@ -190,13 +181,14 @@ class Fetch:
                         response.headers.get("Content-Range", "").strip()
                     )
                     if response.status == 416 and unsatisfied and int(unsatisfied[1]) == on_disk:
-                        return DownloadStatus.SKIPPED, 0  # the object ends where the file does
+                        # The object ends where the file does.
+                        return Outcome(DownloadStatus.SKIPPED)
                     # Longer, shorter, or the server did not say: ask for the whole object.
                     probe = False
                     continue
                 total = _expected_total(response.status, response.headers, partial, url.path)
                 if partial.written == 0 and on_disk is not None and total == on_disk:
-                    return DownloadStatus.SKIPPED, 0  # leaving the block closes, unread
+                    return Outcome(DownloadStatus.SKIPPED)  # leaving the block closes, unread
                 return await self._save(response, total)
 
     async def _save(self, response: Download, total: int | None) -> Outcome:
@@ -204,7 +196,7 @@ class Fetch:
         if not partial.reported:
             emit(self._progress, FileStarted(self._item, total))
             partial.reported = True
-        await self._stream_into(response.chunks())
+        stat = await self._stream_into(response.chunks())
         if total is not None and partial.written != total:
             raise TransportError(
                 "GET", response.url.path, f"body truncated: {partial.written} of {total} bytes"
@@ -212,12 +204,13 @@ class Fetch:
         assert partial.path is not None
         os.replace(partial.path, self._target)
         size, partial.path, partial.written = partial.written, None, 0
-        return DownloadStatus.DOWNLOADED, size
+        return Outcome(DownloadStatus.DOWNLOADED, size, stat)
 
-    async def _stream_into(self, chunks: AsyncIterator[bytes]) -> None:
+    async def _stream_into(self, chunks: AsyncIterator[bytes]) -> os.stat_result:
+        """Append the body to the partial file; its stat once written (a rename keeps it)."""
         partial = self._partial
         if partial.path is None:
-            partial.path, opened = await _in_thread_then_clean_up(self._target, self._folders)
+            partial.path, opened = _new_partial_file(self._target, self._folders)
         else:  # a retry resuming from the bytes it has
             opened = _open_at(partial.path, partial.written)
         progress, item = self._progress, self._item
@@ -228,3 +221,5 @@ class Fetch:
                 partial.written += len(chunk)
                 if progress is not None:
                     emit(progress, BytesReceived(item, len(chunk)))
+            file.flush()
+            return os.fstat(file.fileno())

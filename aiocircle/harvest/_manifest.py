@@ -54,12 +54,10 @@ class Manifest:
             return {}
         return files
 
-    def _key(self, target: Path) -> str:
-        return target.relative_to(self._root).as_posix()
-
-    def trusts(self, item: JobArtifact, target: Path) -> bool:
-        """Whether ``target`` is the complete file of ``item`` that this manifest recorded."""
-        entry = self._files.get(self._key(target))
+    def trusts(self, item: JobArtifact, key: str, target: Path) -> bool:
+        """Whether ``target`` (``key`` below the root) is the complete file of ``item`` that
+        this manifest recorded."""
+        entry = self._files.get(key)
         if entry is None or entry.get("url") != item.artifact.url:
             return False
         try:
@@ -68,13 +66,17 @@ class Manifest:
             return False
         return entry.get("size") == stat.st_size and entry.get("mtime_ns") == stat.st_mtime_ns
 
-    def record(self, item: JobArtifact, target: Path) -> None:
-        """Note that ``target`` now holds ``item`` completely; rewrite now and then."""
-        try:
-            stat = target.stat()
-        except OSError:
-            return
-        self._files[self._key(target)] = {
+    def record(self, item: JobArtifact, key: str, written: os.stat_result | Path) -> None:
+        """Note that the file ``key`` below the root now holds ``item`` completely, as
+        ``written`` (its stat, or its path to stat); rewrite now and then."""
+        if isinstance(written, os.stat_result):
+            stat = written
+        else:
+            try:
+                stat = written.stat()
+            except OSError:
+                return
+        self._files[key] = {
             "url": item.artifact.url,
             "project": item.project_slug,
             "job_number": item.job_number,

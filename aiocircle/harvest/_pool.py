@@ -10,8 +10,11 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import os
+import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
+
+import attrs
 
 from .._core import Core
 from ..errors import ArtifactError, CircleCIError, LocalFileError, UnsafePathError
@@ -37,6 +40,16 @@ from ._types import (
     ListingFailure,
     default_layout,
 )
+
+
+@attrs.frozen
+class _Target:
+    """Where one artifact goes: its real ``path``, its manifest ``key`` (relative to the
+    root) and whether its folder is ``new`` (did not exist before this harvest)."""
+
+    path: Path
+    key: str
+    new: bool
 
 
 def _matcher(spec: Filter | None) -> Callable[[JobArtifact], bool] | None:
@@ -82,7 +95,7 @@ class Harvest:
         self._progress = options.progress
         self._layout = options.layout or default_layout
         self._claimed: set[Path] = set()
-        self._resolved: dict[Path, Path] = {}
+        self._folders_seen: dict[tuple[str, ...], tuple[Path, bool]] = {}
         self._entries: list[DownloadEntry] = []
         self._listing: list[ListingFailure] = []
         self._folders = Folders()
@@ -95,6 +108,7 @@ class Harvest:
         concurrency = self.options.concurrency
         self._dest.mkdir(parents=True, exist_ok=True)
         self._root = self._dest.resolve()
+        self._root_prefix = os.path.join(self._root, "")
         self._folders.ensure(self._root)
         if self.options.manifest:
             self._manifest = Manifest(self._root)
@@ -155,7 +169,7 @@ class Harvest:
 
     # -- one artifact -------------------------------------------------------------------
 
-    def _target(self, item: JobArtifact) -> Path:
+    def _target(self, item: JobArtifact) -> _Target:
         relative = PurePosixPath(self._layout(item))
         if relative.is_absolute() or not relative.parts:
             raise UnsafePathError(f"artifact path {item.artifact.path!r} is absolute")
@@ -164,23 +178,45 @@ class Harvest:
             raise UnsafePathError(f"artifact path {item.artifact.path!r} climbs out with '..'")
         if not own or own == (".",):
             raise UnsafePathError(f"artifact path {item.artifact.path!r} names no file")
-        target = self._root.joinpath(*relative.parts)
-        # Resolve each folder once: only this harvest creates folders below dest, so a
-        # folder resolved once stays resolved. The file itself may be a symlink: resolve it.
-        parent = self._resolved.get(target.parent)
-        if parent is None:
-            parent = self._resolved[target.parent] = target.parent.resolve()
-        resolved = parent / target.name
-        if resolved.is_symlink():
+        *folders, name = relative.parts
+        parent, new = self._folder(tuple(folders))
+        resolved = parent / name
+        if not new and resolved.is_symlink():
             resolved = resolved.resolve()
-        if not resolved.is_relative_to(self._root) or resolved == self._root:
+        text = str(resolved)
+        if not text.startswith(self._root_prefix):  # outside, or the root itself
             raise UnsafePathError(
                 f"artifact path {item.artifact.path!r} leads outside {self._dest}"
             )
         if resolved in self._claimed:
             raise UnsafePathError(f"another artifact already maps to {resolved}")
         self._claimed.add(resolved)
-        return resolved
+        return _Target(resolved, text[len(self._root_prefix) :], new)
+
+    def _folder(self, parts: tuple[str, ...]) -> tuple[Path, bool]:
+        """The real path of the folder ``parts`` below the root, and whether it is new.
+
+        Each folder is looked at once (one ``lstat``), since only this harvest creates
+        folders below dest. A folder that did not exist is new: nothing in it can be a
+        symlink, so its files need no look at all.
+        """
+        known = self._folders_seen.get(parts)
+        if known is not None:
+            return known
+        if not parts:
+            found = (self._root, False)
+        else:
+            parent, new = self._folder(parts[:-1])
+            here = parent / parts[-1]
+            if not new:
+                try:
+                    if stat.S_ISLNK(os.lstat(here).st_mode):
+                        here = here.resolve()
+                except FileNotFoundError:
+                    new = True
+            found = (here, new)
+        self._folders_seen[parts] = found
+        return found
 
     async def _download(self, item: JobArtifact) -> DownloadEntry:
         """Download one artifact; whatever goes wrong is this entry's failure, not the run's."""
@@ -193,29 +229,27 @@ class Harvest:
             )
         except Exception as exc:  # a layout that raised, a symlink loop in dest...
             return self._failed(item, exc)
-        manifest = None if self.options.overwrite else self._manifest
-        if manifest is not None and manifest.trusts(item, target):
-            emit(self._progress, FileSkipped(item, target, checked=False))
-            return DownloadEntry(item=item, status=DownloadStatus.SKIPPED, local_path=target)
+        path = target.path
+        # In a folder this harvest creates, there is no file yet to trust or to probe.
+        existing = not (target.new or self.options.overwrite)
+        manifest = self._manifest if existing else None
+        if manifest is not None and manifest.trusts(item, target.key, path):
+            emit(self._progress, FileSkipped(item, path, checked=False))
+            return DownloadEntry(item=item, status=DownloadStatus.SKIPPED, local_path=path)
         fetch = Fetch(
-            self.core,
-            item,
-            target,
-            probe=not self.options.overwrite,
-            folders=self._folders,
-            progress=self._progress,
+            self.core, item, path, probe=existing, folders=self._folders, progress=self._progress
         )
         try:
-            status, size = await fetch.run()
+            outcome = await fetch.run()
         except Exception as exc:  # one artifact never cancels the others
             return self._failed(item, exc)
         if self._manifest is not None:
-            self._manifest.record(item, target)
-        if status is DownloadStatus.SKIPPED:
-            emit(self._progress, FileSkipped(item, target))
+            self._manifest.record(item, target.key, outcome.stat or path)
+        if outcome.status is DownloadStatus.SKIPPED:
+            emit(self._progress, FileSkipped(item, path))
         else:
-            emit(self._progress, FileDone(item, target, size))
-        return DownloadEntry(item=item, status=status, local_path=target, bytes=size)
+            emit(self._progress, FileDone(item, path, outcome.bytes))
+        return DownloadEntry(item=item, status=outcome.status, local_path=path, bytes=outcome.bytes)
 
     def _failed(self, item: JobArtifact, exc: Exception) -> DownloadEntry:
         error = as_circleci_error(exc, item.artifact.path)
