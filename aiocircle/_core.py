@@ -14,7 +14,6 @@ import asyncio
 import fnmatch
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
-from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -57,6 +56,8 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _REDIRECT_SCHEMES = frozenset({"http", "https"})
 MAX_REDIRECTS = 5
 _ERROR_BODY_LIMIT = 2048
+_TRUST_CACHE = 1024
+"""Origins whose token decision is remembered (storage hosts are few; a bound all the same)."""
 
 
 def _spell(value: Scalar) -> str:
@@ -125,8 +126,10 @@ class _Buffered:
 class Download:
     """An open download answer (after redirects): its status, headers and body.
 
-    :meth:`chunks` yields the body as it arrives and raises :class:`TransportError` when
-    the body stalls: fewer than ``idle_bytes`` bytes in any ``idle`` seconds.
+    Iterating it yields the body as it arrives and raises :class:`TransportError` when the
+    body trickles: fewer than ``idle_bytes`` bytes in an ``idle`` seconds' window. (A body
+    that sends nothing at all is the transport's read timeout, which for downloads is at
+    most ``idle``.) The check costs no timer per chunk: a download is mostly chunks.
     """
 
     def __init__(self, response: Response, url: URL, *, idle: float | None, idle_bytes: int):
@@ -136,36 +139,65 @@ class Download:
         self.headers = _ci_headers(response.headers)
         self._idle = idle
         self._idle_bytes = idle_bytes
+        self._body: AsyncIterator[bytes] | None = None
+        self._window_start = 0.0
+        self._window_bytes = 0
 
     async def read(self, limit: int | None = None) -> bytes:
         return await self._response.read(limit)
 
-    async def chunks(self) -> AsyncIterator[bytes]:
-        body = aiter(self._response.iter_chunks())
-        if self._idle is None:
-            async for chunk in body:
-                yield chunk
-            return
-        loop = asyncio.get_running_loop()
-        window_start, window_bytes = loop.time(), 0
-        while True:
-            deadline = window_start + self._idle
-            try:
-                async with asyncio.timeout_at(deadline):
-                    chunk = await anext(body)
-            except StopAsyncIteration:
-                return
-            except TimeoutError:
+    async def close(self) -> None:
+        await self._response.close()
+
+    def __aiter__(self) -> Download:
+        if self._body is None:
+            self._body = aiter(self._response.iter_chunks())
+            self._window_start = asyncio.get_running_loop().time()
+        return self
+
+    async def __anext__(self) -> bytes:
+        assert self._body is not None, "iterate with async for"
+        chunk = await anext(self._body)
+        if self._idle is not None:
+            self._window_bytes += len(chunk)
+            now = asyncio.get_running_loop().time()
+            if self._window_bytes >= self._idle_bytes:
+                self._window_start, self._window_bytes = now, 0
+            elif now - self._window_start > self._idle:
                 raise TransportError(
                     "GET",
                     self.url.path,
-                    f"download stalled: {window_bytes} bytes in {self._idle:g} s "
-                    f"(fewer than {self._idle_bytes})",
-                ) from None
-            window_bytes += len(chunk)
-            if window_bytes >= self._idle_bytes:
-                window_start, window_bytes = loop.time(), 0
-            yield chunk
+                    f"download stalled: {self._window_bytes} bytes in "
+                    f"{now - self._window_start:.1f} s (fewer than {self._idle_bytes})",
+                )
+        return chunk
+
+
+class _Opening:
+    """``async with core.download(...) as answer``: the open answer, closed on leaving."""
+
+    def __init__(
+        self,
+        core: Core,
+        url: URL,
+        headers: Mapping[str, str],
+        accept: Collection[int],
+        attempt: int,
+    ) -> None:
+        self._core = core
+        self._url = url
+        self._headers = headers
+        self._accept = accept
+        self._attempt = attempt
+        self._answer: Download | None = None
+
+    async def __aenter__(self) -> Download:
+        self._answer = await self._core._open(self._url, self._headers, self._accept, self._attempt)
+        return self._answer
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._answer is not None:
+            await self._answer.close()
 
 
 class Core:
@@ -185,6 +217,7 @@ class Core:
     ) -> None:
         self._token = token
         self.artifact_hosts = tuple(p.lower() for p in artifact_hosts)
+        self._trusted: dict[tuple[str, str | None, int | None], bool] = {}
         self.base_url = base_url
         self.transport = transport
         self.limiter = limiter
@@ -211,13 +244,21 @@ class Core:
         The token goes to the API's origin and to CircleCI's artifact hosts (over the
         same scheme as the API, or HTTPS), never to storage a redirect points at.
         """
+        origin = (url.scheme, url.host, url.port)
+        trusted = self._trusted.get(origin)
+        if trusted is None:
+            if len(self._trusted) >= _TRUST_CACHE:
+                self._trusted.clear()
+            trusted = self._trusted[origin] = self._trusts(url)
+        return {"Circle-Token": self._token.reveal()} if trusted else {}
+
+    def _trusts(self, url: URL) -> bool:
         host = (url.host or "").lower()
         names = (host, f"{host}:{url.port}")
-        trusted = self.is_api_origin(url) or (
+        return self.is_api_origin(url) or (
             url.scheme in ("https", self.base_url.scheme)
             and any(fnmatch.fnmatchcase(n, p) for p in self.artifact_hosts for n in names)
         )
-        return {"Circle-Token": self._token.reveal()} if trusted else {}
 
     def redact(self) -> str:
         """The token, for masking it in text that came from a server."""
@@ -325,44 +366,51 @@ class Core:
 
     # -- downloads ---------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def download(
+    def download(
         self,
         url: URL,
         *,
         headers: Mapping[str, str] | None = None,
         accept: Collection[int] = (),
         attempt: int = 1,
-    ) -> AsyncIterator[Download]:
-        """One download attempt of ``url``: follow redirects, yield the open 2xx answer.
+    ) -> _Opening:
+        """One download attempt of ``url``: ``async with`` it for the open 2xx answer.
 
-        ``headers`` (a ``Range``, say) go to every hop; the token only to CircleCI's own
-        hosts (:meth:`download_headers`). Statuses in ``accept`` (e.g. 416 for a probe)
-        are yielded instead of raised. Each hop is an attempt of its own through the
-        limiter. No retries here: the caller runs this inside :meth:`retrying`, since a
-        retry may resume from the bytes it already has.
+        Redirects are followed; ``headers`` (a ``Range``, say) go to every hop, the token
+        only to CircleCI's own hosts (:meth:`download_headers`). Statuses in ``accept``
+        (e.g. 416 for a probe) are given instead of raised. Each hop is an attempt of its
+        own through the limiter. No retries here: the caller runs this inside
+        :meth:`retrying`, since a retry may resume from the bytes it already has.
         """
+        return _Opening(self, url, headers or {}, accept, attempt)
+
+    async def _open(
+        self, url: URL, headers: Mapping[str, str], accept: Collection[int], attempt: int
+    ) -> Download:
         hops = 0
         while True:
             request = Request(
                 method="GET",
                 url=url,
-                headers={**self.download_headers(url), **(headers or {})},
+                headers={**self.download_headers(url), **headers},
                 streaming=True,
             )
             response = await self._attempt(request, attempt=attempt)
             try:
                 if response.status in _REDIRECTS:
-                    url = self._redirect_target(url, response, hops := hops + 1)
-                    continue
-                if not (200 <= response.status < 300 or response.status in accept):
+                    hops += 1
+                    target = self._redirect_target(url, response, hops)
+                elif 200 <= response.status < 300 or response.status in accept:
+                    return Download(
+                        response, url, idle=self.timeout.idle, idle_bytes=self.timeout.idle_bytes
+                    )
+                else:
                     raise await self._error(response, request)
-                yield Download(
-                    response, url, idle=self.timeout.idle, idle_bytes=self.timeout.idle_bytes
-                )
-                return
-            finally:
+            except BaseException:
                 await response.close()
+                raise
+            await response.close()
+            url = target
 
     @staticmethod
     def _redirect_target(url: URL, response: Response, hops: int) -> URL:

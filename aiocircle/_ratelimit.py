@@ -109,6 +109,8 @@ def parse_budget(headers: Mapping[str, str], *, now: float | None = None) -> Bud
     reset sent as a Unix time; without it such a reset is ignored.
     """
     fields = _collect(headers)
+    if not fields:
+        return None
     policies = _policies(fields.get("ratelimit-policy"))
     found: list[Budget | None] = [
         _structured(fields.get("ratelimit"), policies, now),
@@ -127,10 +129,13 @@ def parse_budget(headers: Mapping[str, str], *, now: float | None = None) -> Bud
 
 
 def _collect(headers: Mapping[str, str]) -> dict[str, list[str]]:
-    """Header values by lower-cased name, duplicates kept in order."""
+    """Rate-limit header values by lower-cased name, duplicates kept in order (every
+    spelling read here has ``ratelimit`` in its name; other headers are left out)."""
     fields: dict[str, list[str]] = {}
     for name, value in headers.items():
-        fields.setdefault(name.lower(), []).append(value)
+        lower = name.lower()
+        if "ratelimit" in lower:
+            fields.setdefault(lower, []).append(value)
     return fields
 
 

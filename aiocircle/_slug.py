@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import quote
 
 _VCS = frozenset({"gh", "github", "bb", "bitbucket", "circleci"})
@@ -15,6 +16,12 @@ def encode_slug(slug: str) -> str:
     """
     if not isinstance(slug, str):
         raise TypeError(f"project slug must be a str, not {type(slug).__name__}")
+    return _encode_slug(slug)
+
+
+@functools.lru_cache(maxsize=1024)
+def _encode_slug(slug: str) -> str:
+    """:func:`encode_slug` for a str (a harvest encodes the same few slugs per job)."""
     parts = slug.split("/")
     if len(parts) != 3 or not all(part.strip() for part in parts):
         raise ValueError(

@@ -48,7 +48,7 @@ from ._ratelimit import Budget, earliest_start, parse_budget
 from .errors import RateLimitError
 from .limiter import Answer, Permit
 
-INITIAL_WINDOW = 4
+INITIAL_WINDOW = int(__import__("os").environ.get("IW", "4"))
 """Attempts in flight at a host the throttle has no answer from yet (slow start)."""
 
 _WINDOW = 2.0

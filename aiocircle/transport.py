@@ -66,11 +66,18 @@ class Transport(Protocol):
     async def send(self, request: Request) -> Response: ...
 
 
+def _read_timeout(timeout: Timeout, *, streaming: bool) -> float | None:
+    """Seconds a read may wait for data; a download's also bounds a silent body by ``idle``."""
+    if not streaming or timeout.idle is None:
+        return timeout.read
+    return timeout.idle if timeout.read is None else min(timeout.read, timeout.idle)
+
+
 def _client_timeout(timeout: Timeout, *, streaming: bool = False) -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(
         total=None if streaming else timeout.total,
         sock_connect=timeout.connect,
-        sock_read=timeout.read,
+        sock_read=_read_timeout(timeout, streaming=streaming),
     )
 
 
@@ -84,9 +91,42 @@ def transport_error(method: str, url: URL, exc: BaseException) -> TransportError
     return TransportError(method, path, f"{type(exc).__name__}: {exc}")
 
 
-class _AiohttpResponse:
-    def __init__(self, request: Request, response: aiohttp.ClientResponse) -> None:
+class _Chunks:
+    """A streaming body as it arrives (a plain iterator: an async generator per download
+    costs the loop's bookkeeping of generators)."""
+
+    def __init__(self, request: Request, content: aiohttp.StreamReader, read: float | None):
         self._request = request
+        self._content = content
+        self._read = read
+
+    def __aiter__(self) -> _Chunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            chunk = await self._content.readany()
+        except TimeoutError as exc:
+            if self._read is None:
+                raise transport_error(self._request.method, self._request.url, exc) from None
+            raise TransportError(
+                self._request.method,
+                self._request.url.path,
+                f"download stalled: no data for {self._read:g} s",
+            ) from None
+        except aiohttp.ClientError as exc:
+            raise transport_error(self._request.method, self._request.url, exc) from None
+        if not chunk:
+            raise StopAsyncIteration
+        return chunk
+
+
+class _AiohttpResponse:
+    def __init__(
+        self, request: Request, response: aiohttp.ClientResponse, read: float | None
+    ) -> None:
+        self._request = request
+        self._read = read
         self._response = response
         self.status = response.status
         self.headers: Mapping[str, str] = response.headers
@@ -99,12 +139,8 @@ class _AiohttpResponse:
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise transport_error(self._request.method, self._request.url, exc) from None
 
-    async def iter_chunks(self) -> AsyncIterator[bytes]:
-        try:
-            async for chunk in self._response.content.iter_any():
-                yield chunk
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise transport_error(self._request.method, self._request.url, exc) from None
+    def iter_chunks(self) -> AsyncIterator[bytes]:
+        return _Chunks(self._request, self._response.content, self._read)
 
     async def close(self) -> None:
         self._response.release()
@@ -124,7 +160,11 @@ class AiohttpTransport:
         self._session = session
         self._owns_session = session is None
         self._pool_size = pool_size
-        self._timeout = timeout or Timeout()
+        timeout = timeout or Timeout()
+        self._timeouts = {
+            streaming: _client_timeout(timeout, streaming=streaming) for streaming in (False, True)
+        }
+        self._reads = {s: _read_timeout(timeout, streaming=s) for s in (False, True)}
         # A borrowed session keeps its own User-Agent unless the caller names one.
         self._base_headers = {"User-Agent": user_agent} if user_agent else {}
 
@@ -137,7 +177,7 @@ class AiohttpTransport:
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
-                timeout=_client_timeout(self._timeout),
+                timeout=self._timeouts[False],
             )
         return self._session
 
@@ -151,11 +191,11 @@ class AiohttpTransport:
                 params=list(request.params) or None,
                 json=request.json,
                 allow_redirects=False,
-                timeout=_client_timeout(self._timeout, streaming=request.streaming),
+                timeout=self._timeouts[request.streaming],
             )
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise transport_error(request.method, request.url, exc) from None
-        return _AiohttpResponse(request, response)
+        return _AiohttpResponse(request, response, self._reads[request.streaming])
 
     async def close(self) -> None:
         if self._owns_session and self._session is not None:

@@ -8,11 +8,12 @@ place only when its length is right, and removed on any failure or cancellation.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 import secrets
-from collections.abc import AsyncIterator, Mapping
-from pathlib import Path
+import stat
+from collections.abc import Mapping
 from typing import IO
 
 import attrs
@@ -28,6 +29,9 @@ _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 _UNSATISFIED_RANGE = re.compile(r"bytes \*/(\d+)")
 PART_PREFIX = ".aiocircle-"
 PART_SUFFIX = ".part"
+_NAMES = itertools.count()
+"""Numbers partial files apart within this process (``xb`` settles any clash)."""
+_PROCESS = secrets.token_hex(3)
 
 
 @attrs.frozen
@@ -43,14 +47,14 @@ class Outcome:
 class _Partial:
     """A temporary file being written, kept across retries so they can resume."""
 
-    path: Path | None = None
+    path: str | None = None
     written: int = 0
     reported: bool = False
 
     def discard(self) -> None:
         if self.path is not None:
             with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
+                os.unlink(self.path)
             self.path = None
         self.written = 0
 
@@ -59,36 +63,39 @@ class Folders:
     """Folders this harvest has made, so each is created once, not once per file."""
 
     def __init__(self) -> None:
-        self._made: set[Path] = set()
+        self._made: set[str] = set()
 
-    def ensure(self, folder: Path) -> None:
+    def ensure(self, folder: str) -> None:
         if folder not in self._made:
-            folder.mkdir(parents=True, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)
             self._made.add(folder)
 
 
-def size_on_disk(path: Path) -> int | None:
+def size_on_disk(path: str | os.PathLike[str]) -> int | None:
+    """The size of the regular file at ``path``, or ``None`` when there is none."""
     try:
-        return os.stat(path).st_size if path.is_file() else None
+        found = os.stat(path)
     except OSError:
         return None
+    return found.st_size if stat.S_ISREG(found.st_mode) else None
 
 
 # Folders, files and writes are made on the loop, not in a thread: measured, a thread hop
 # per file cost more than the file system calls it moved (and slowed every socket call
 # on the loop, which then waits for the GIL), see docs/benchmarks.md.
-def _new_partial_file(target: Path, folders: Folders) -> tuple[Path, IO[bytes]]:
+def _new_partial_file(target: str, folders: Folders) -> tuple[str, IO[bytes]]:
     """Create and open an empty temporary file beside ``target``, honouring the umask."""
-    folders.ensure(target.parent)
+    folder = os.path.dirname(target)
+    folders.ensure(folder)
     while True:
-        path = target.parent / f"{PART_PREFIX}{secrets.token_hex(6)}{PART_SUFFIX}"
+        path = os.path.join(folder, f"{PART_PREFIX}{_PROCESS}{next(_NAMES):x}{PART_SUFFIX}")
         try:
             return path, open(path, "xb")
         except FileExistsError:
             continue
 
 
-def _open_at(path: Path, offset: int) -> IO[bytes]:
+def _open_at(path: str, offset: int) -> IO[bytes]:
     """Open a partial file for writing from ``offset``, dropping anything after it."""
     file = open(path, "r+b")  # noqa: SIM115 - closed by the caller's with-block
     file.seek(offset)
@@ -119,7 +126,7 @@ class Fetch:
         self,
         core: Core,
         item: JobArtifact,
-        target: Path,
+        target: str,
         *,
         probe: bool,
         folders: Folders,
@@ -196,7 +203,7 @@ class Fetch:
         if not partial.reported:
             emit(self._progress, FileStarted(self._item, total))
             partial.reported = True
-        stat = await self._stream_into(response.chunks())
+        stat = await self._stream_into(response)
         if total is not None and partial.written != total:
             raise TransportError(
                 "GET", response.url.path, f"body truncated: {partial.written} of {total} bytes"
@@ -206,7 +213,7 @@ class Fetch:
         size, partial.path, partial.written = partial.written, None, 0
         return Outcome(DownloadStatus.DOWNLOADED, size, stat)
 
-    async def _stream_into(self, chunks: AsyncIterator[bytes]) -> os.stat_result:
+    async def _stream_into(self, chunks: Download) -> os.stat_result:
         """Append the body to the partial file; its stat once written (a rename keeps it)."""
         partial = self._partial
         if partial.path is None:

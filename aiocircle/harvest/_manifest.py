@@ -4,7 +4,7 @@ Per file (keyed by its path under the destination) it records the artifact's URL
 node and path, and the size and ``mtime_ns`` the file had when it was renamed into place.
 A rerun skips a file when its entry names the same URL and the file on disk still has
 that size and mtime. The manifest is rewritten atomically (temporary file, then rename)
-every few completed files and at the end; an unreadable one is ignored with a warning.
+now and then as files complete and at the end; an unreadable one is ignored with a warning.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ _VERSION = 1
 _FLUSH_EVERY = 64
 """Completed files between rewrites, at least; and at least half as many as are recorded
 already, so rewriting costs O(n) in all rather than O(n²)."""
+_FLUSH_SECONDS = 2.0
+"""And at least this long between rewrites: a short harvest writes its manifest once."""
 
 
 class Manifest:
@@ -35,6 +38,7 @@ class Manifest:
         self._root = root
         self._files: dict[str, dict[str, Any]] = self._load()
         self._pending = 0
+        self._flushed_at = time.monotonic()
 
     def _load(self) -> dict[str, dict[str, Any]]:
         try:
@@ -86,7 +90,10 @@ class Manifest:
             "mtime_ns": stat.st_mtime_ns,
         }
         self._pending += 1
-        if self._pending >= max(_FLUSH_EVERY, len(self._files) // 2):
+        if (
+            self._pending >= max(_FLUSH_EVERY, len(self._files) // 2)
+            and time.monotonic() - self._flushed_at >= _FLUSH_SECONDS
+        ):
             self.flush()
 
     def flush(self) -> None:
@@ -94,6 +101,7 @@ class Manifest:
         if not self._pending:
             return
         self._pending = 0
+        self._flushed_at = time.monotonic()
         temporary = self._root / f".aiocircle-{secrets.token_hex(4)}.manifest.tmp"
         # dumps(), not dump(): only the one-shot form uses the C encoder.
         text = json.dumps({"version": _VERSION, "files": self._files}, separators=(",", ":"))

@@ -12,7 +12,7 @@ import fnmatch
 import os
 import stat
 from collections.abc import Callable, Iterable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import attrs
 
@@ -38,18 +38,26 @@ from ._types import (
     Filter,
     JobArtifact,
     ListingFailure,
-    default_layout,
+    default_relative,
 )
 
 
 @attrs.frozen
 class _Target:
-    """Where one artifact goes: its real ``path``, its manifest ``key`` (relative to the
-    root) and whether its folder is ``new`` (did not exist before this harvest)."""
+    """Where one artifact goes: its real ``path`` (also as ``text``), its manifest ``key``
+    (relative to the root) and whether its folder is ``new`` (did not exist before this
+    harvest)."""
 
     path: Path
+    text: str
     key: str
     new: bool
+
+
+def _parts(path: str) -> list[str]:
+    """The components of a POSIX path, as ``PurePosixPath(path).parts`` has them without
+    the root: empty and ``.`` components dropped (plain string work: this runs per file)."""
+    return [part for part in path.split("/") if part and part != "."]
 
 
 def _matcher(spec: Filter | None) -> Callable[[JobArtifact], bool] | None:
@@ -93,9 +101,12 @@ class Harvest:
         self._include = _matcher(options.include)
         self._exclude = _matcher(options.exclude)
         self._progress = options.progress
-        self._layout = options.layout or default_layout
-        self._claimed: set[Path] = set()
-        self._folders_seen: dict[tuple[str, ...], tuple[Path, bool]] = {}
+        layout = options.layout
+        self._layout: Callable[[JobArtifact], str] = (
+            default_relative if layout is None else lambda item: os.fspath(layout(item))
+        )
+        self._claimed: set[str] = set()
+        self._folders_seen: dict[tuple[str, ...], tuple[str, bool]] = {}
         self._entries: list[DownloadEntry] = []
         self._listing: list[ListingFailure] = []
         self._folders = Folders()
@@ -108,8 +119,9 @@ class Harvest:
         concurrency = self.options.concurrency
         self._dest.mkdir(parents=True, exist_ok=True)
         self._root = self._dest.resolve()
-        self._root_prefix = os.path.join(self._root, "")
-        self._folders.ensure(self._root)
+        self._root_text = str(self._root)
+        self._root_prefix = os.path.join(self._root_text, "")
+        self._folders.ensure(self._root_text)
         if self.options.manifest:
             self._manifest = Manifest(self._root)
         queue: asyncio.Queue[JobArtifact | None] = asyncio.Queue(maxsize=concurrency * 4)
@@ -170,30 +182,30 @@ class Harvest:
     # -- one artifact -------------------------------------------------------------------
 
     def _target(self, item: JobArtifact) -> _Target:
-        relative = PurePosixPath(self._layout(item))
-        if relative.is_absolute() or not relative.parts:
+        relative = self._layout(item)
+        parts = _parts(relative)
+        if relative.startswith("/") or not parts:
             raise UnsafePathError(f"artifact path {item.artifact.path!r} is absolute")
-        own = PurePosixPath(item.artifact.path).parts
-        if ".." in relative.parts or ".." in own:
+        own = _parts(item.artifact.path)
+        if ".." in parts or ".." in own:
             raise UnsafePathError(f"artifact path {item.artifact.path!r} climbs out with '..'")
-        if not own or own == (".",):
+        if not own:
             raise UnsafePathError(f"artifact path {item.artifact.path!r} names no file")
-        *folders, name = relative.parts
+        *folders, name = parts
         parent, new = self._folder(tuple(folders))
-        resolved = parent / name
-        if not new and resolved.is_symlink():
-            resolved = resolved.resolve()
-        text = str(resolved)
-        if not text.startswith(self._root_prefix):  # outside, or the root itself
+        path = f"{parent}{os.sep}{name}"
+        if not new and os.path.islink(path):
+            path = os.path.realpath(path)
+        if not path.startswith(self._root_prefix):  # outside, or the root itself
             raise UnsafePathError(
                 f"artifact path {item.artifact.path!r} leads outside {self._dest}"
             )
-        if resolved in self._claimed:
-            raise UnsafePathError(f"another artifact already maps to {resolved}")
-        self._claimed.add(resolved)
-        return _Target(resolved, text[len(self._root_prefix) :], new)
+        if path in self._claimed:
+            raise UnsafePathError(f"another artifact already maps to {path}")
+        self._claimed.add(path)
+        return _Target(Path(path), path, path[len(self._root_prefix) :], new)
 
-    def _folder(self, parts: tuple[str, ...]) -> tuple[Path, bool]:
+    def _folder(self, parts: tuple[str, ...]) -> tuple[str, bool]:
         """The real path of the folder ``parts`` below the root, and whether it is new.
 
         Each folder is looked at once (one ``lstat``), since only this harvest creates
@@ -204,14 +216,14 @@ class Harvest:
         if known is not None:
             return known
         if not parts:
-            found = (self._root, False)
+            found = (self._root_prefix[:-1], False)  # "" for "/"
         else:
             parent, new = self._folder(parts[:-1])
-            here = parent / parts[-1]
+            here = f"{parent}{os.sep}{parts[-1]}"
             if not new:
                 try:
                     if stat.S_ISLNK(os.lstat(here).st_mode):
-                        here = here.resolve()
+                        here = os.path.realpath(here)
                 except FileNotFoundError:
                     new = True
             found = (here, new)
@@ -237,7 +249,12 @@ class Harvest:
             emit(self._progress, FileSkipped(item, path, checked=False))
             return DownloadEntry(item=item, status=DownloadStatus.SKIPPED, local_path=path)
         fetch = Fetch(
-            self.core, item, path, probe=existing, folders=self._folders, progress=self._progress
+            self.core,
+            item,
+            target.text,
+            probe=existing,
+            folders=self._folders,
+            progress=self._progress,
         )
         try:
             outcome = await fetch.run()

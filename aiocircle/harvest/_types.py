@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
@@ -119,15 +120,24 @@ class DownloadReport:
             raise DownloadError(self)
 
 
+@functools.lru_cache(maxsize=1024)
 def _safe_component(name: str) -> str:
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
     return cleaned or "job"
 
 
-def default_layout(item: JobArtifact) -> PurePosixPath:
-    """``<job_number>-<job_name>/<node_index>/<path>``: no collisions across jobs and nodes."""
+def default_relative(item: JobArtifact) -> str:
+    """:func:`default_layout` as text (what the harvest itself uses: it runs per file)."""
+    path = item.artifact.path
+    if path.startswith("/"):
+        return path  # as in PurePosixPath(job, node, path): refused as absolute
     if item.job_number is None:
         job = "latest"
     else:
         job = f"{item.job_number}-{_safe_component(item.job_name or 'job')}"
-    return PurePosixPath(job, str(item.artifact.node_index), item.artifact.path)
+    return f"{job}/{item.artifact.node_index}/{path}"
+
+
+def default_layout(item: JobArtifact) -> PurePosixPath:
+    """``<job_number>-<job_name>/<node_index>/<path>``: no collisions across jobs and nodes."""
+    return PurePosixPath(default_relative(item))

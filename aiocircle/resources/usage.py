@@ -73,7 +73,7 @@ class Usage(Resource):
                 async with core.download(target, headers=headers, attempt=number) as answer:
                     # A server that ignores Range sends it all again: skip what we have.
                     skip = received if answer.status == 200 else 0
-                    async for chunk in answer.chunks():
+                    async for chunk in answer:
                         if skip:
                             dropped = min(skip, len(chunk))
                             chunk, skip = chunk[dropped:], skip - dropped
