@@ -18,10 +18,11 @@ class Timeout:
     """Time limits in seconds; ``None`` disables one.
 
     ``total`` bounds a whole API request. Artifact downloads ignore ``total`` (files
-    can be gigabytes) and rely on ``connect`` and ``read``, which bound every wait, and on
-    ``idle``: a download body that delivers fewer than ``idle_bytes`` bytes in any ``idle``
-    seconds is stalled, fails with :class:`~aiocircle.TransportError` and is retried
-    (resuming). So no request can hang forever, not even one fed a byte at a time.
+    can be gigabytes) and rely on ``connect`` and ``read``, which bound every wait (for
+    downloads ``read`` is at most ``idle``), and on ``idle``: a download body that delivers
+    fewer than ``idle_bytes`` bytes in a window of ``idle`` seconds is stalled, fails with
+    :class:`~aiocircle.TransportError` and is retried (resuming). So no request can hang
+    forever, not even one fed a byte at a time.
     """
 
     connect: float | None = 10.0

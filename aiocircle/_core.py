@@ -10,7 +10,6 @@ body; the harvest handles only bytes and files.
 
 from __future__ import annotations
 
-import asyncio
 import fnmatch
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
@@ -132,8 +131,17 @@ class Download:
     most ``idle``.) The check costs no timer per chunk: a download is mostly chunks.
     """
 
-    def __init__(self, response: Response, url: URL, *, idle: float | None, idle_bytes: int):
+    def __init__(
+        self,
+        response: Response,
+        url: URL,
+        *,
+        idle: float | None,
+        idle_bytes: int,
+        clock: Callable[[], float],
+    ):
         self._response = response
+        self._clock = clock
         self.url = url
         self.status = response.status
         self.headers = _ci_headers(response.headers)
@@ -152,7 +160,7 @@ class Download:
     def __aiter__(self) -> Download:
         if self._body is None:
             self._body = aiter(self._response.iter_chunks())
-            self._window_start = asyncio.get_running_loop().time()
+            self._window_start = self._clock()
         return self
 
     async def __anext__(self) -> bytes:
@@ -160,7 +168,7 @@ class Download:
         chunk = await anext(self._body)
         if self._idle is not None:
             self._window_bytes += len(chunk)
-            now = asyncio.get_running_loop().time()
+            now = self._clock()
             if self._window_bytes >= self._idle_bytes:
                 self._window_start, self._window_bytes = now, 0
             elif now - self._window_start > self._idle:
@@ -402,7 +410,11 @@ class Core:
                     target = self._redirect_target(url, response, hops)
                 elif 200 <= response.status < 300 or response.status in accept:
                     return Download(
-                        response, url, idle=self.timeout.idle, idle_bytes=self.timeout.idle_bytes
+                        response,
+                        url,
+                        idle=self.timeout.idle,
+                        idle_bytes=self.timeout.idle_bytes,
+                        clock=self.clock.monotonic,
                     )
                 else:
                     raise await self._error(response, request)

@@ -2,7 +2,7 @@
 --slow, pycircleci and a sequential loop), with and without a redirect hop.
 
     python -m pip install -e ".[bench]"     # pycircleci 0.7.0, for --slow
-    python benchmarks/harvest.py [--artifacts 500] [--jobs 50] [--concurrency 32] [--rounds 3]
+    python benchmarks/harvest.py [--artifacts 500] [--jobs 50] [--concurrency 32] [--rounds 7]
 
 The fake CircleCI runs in a child process (see _fakeproc.py for why) with `--latency` (20 ms)
 before every answer on all three listeners (API, artifacts host, storage). One project, one
@@ -22,9 +22,10 @@ d. the floor, a straightforward bare aiohttp harvest: list the jobs page by page
 b. pycircleci 0.7.0 (sync; --slow): `get_workflow_jobs`, `get_artifacts`, `download_artifact`;
 c. a sequential aiohttp loop as CircleCI's docs do it (--slow).
 
-a and d run `--rounds` times, interleaved, and the median counts. Printed: aiocircle's wall time
-over the floor's in each set-up (target <= 1.10x) and its client CPU per file over the floor's
-(target <= 1.5x), with the load average, since the machine may be shared.
+a and d run `--rounds` times, interleaved. Printed: aiocircle's wall time over the floor's in each
+set-up (target <= 1.10x) and its client CPU per file over the floor's (target <= 1.5x), each the
+median over rounds of the ratio within a round, with the load average, since the machine may be
+shared.
 """
 
 from __future__ import annotations
@@ -305,7 +306,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32, help="for a and d")
     parser.add_argument("--latency", type=float, default=0.02, help="seconds per request")
     parser.add_argument("--size", default="4096:4096", help="artifact size MIN:MAX bytes")
-    parser.add_argument("--rounds", type=int, default=3, help="runs of a and d per set-up")
+    parser.add_argument("--rounds", type=int, default=7, help="runs of a and d per set-up")
     parser.add_argument("--slow", action="store_true", help="also run b and c (redirect set-up)")
     parser.add_argument(
         "--tmp", default=None, help="folder for the destinations (default: the system temp dir)"
@@ -376,13 +377,19 @@ def main() -> None:
     files = len(expected)
     shown = ", ".join(f"{x:.2f}" for x in loads)
     print(f"\nload average (1 min) before and after each set-up: {shown}")
+    print(
+        "ratios: the median over rounds of aiocircle's figure over the floor's in the same round "
+        "(a and d run back to back, so a machine that slows down slows both)"
+    )
     for setup, (a, d) in results.items():
+        wall = statistics.median(x / y for x, y in zip(a.walls, d.walls, strict=True))
+        cpu = statistics.median(x / y for x, y in zip(a.client_cpu, d.client_cpu, strict=True))
         cpu_a = statistics.median(a.client_cpu) / files * 1e6
         cpu_d = statistics.median(d.client_cpu) / files * 1e6
         print(
-            f"{setup:>11}: aiocircle / floor wall time {a.wall / d.wall:.2f}x (target <= 1.10x); "
-            f"client CPU per file {cpu_a:.0f} us / {cpu_d:.0f} us = {cpu_a / cpu_d:.2f}x "
-            "(target <= 1.5x)"
+            f"{setup:>11}: aiocircle / floor wall time {wall:.2f}x (target <= 1.10x); "
+            f"client CPU per file {cpu:.2f}x (target <= 1.5x; medians {cpu_a:.0f} us / "
+            f"{cpu_d:.0f} us)"
         )
     if failed:
         print(f"CHECKSUM FAILURES: {failed}")

@@ -66,9 +66,15 @@ class Folders:
         self._made: set[str] = set()
 
     def ensure(self, folder: str) -> None:
-        if folder not in self._made:
+        if folder in self._made:
+            return
+        try:
+            os.mkdir(folder)  # the common case: its parent exists (one call, not two)
+        except FileExistsError:
+            pass  # a file there fails the open that follows, with its own clear error
+        except FileNotFoundError:
             os.makedirs(folder, exist_ok=True)
-            self._made.add(folder)
+        self._made.add(folder)
 
 
 def size_on_disk(path: str | os.PathLike[str]) -> int | None:

@@ -65,6 +65,8 @@ class Storage:
     size: int
     trickle: float | None = None
     """Seconds between single bytes (a stalled download), or None to send at full speed."""
+    silent: bool = False
+    """Send the headers, then nothing at all."""
     requests: list[dict[str, str]] = attrs.field(factory=list)
     sent: int = 0
     url: str = ""
@@ -74,6 +76,8 @@ class Storage:
         response = web.StreamResponse(status=200)
         response.content_length = self.size
         await response.prepare(request)
+        if self.silent:
+            await asyncio.Event().wait()  # cancelled when the client hangs up
         block = b"x" * (1 if self.trickle else 64 * 1024)
         try:
             while self.sent < self.size * len(self.requests):
@@ -93,7 +97,7 @@ async def storage_server() -> AsyncIterator[Any]:
     async def start(storage: Storage) -> Storage:
         app = web.Application()
         app.router.add_get("/blob", storage.handle)
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
@@ -148,6 +152,25 @@ async def test_a_trickling_storage_fails_as_stalled_and_is_retried(
     assert isinstance(entry.error, TransportError)
     assert "stalled" in (entry.message or "")
     assert len(storage.requests) == 2  # retried once, then given up
+    assert files_under(tmp_path) == [] and part_files(tmp_path) == []
+
+
+async def test_a_silent_storage_fails_as_stalled_within_idle_and_is_retried(
+    storage_server: Any, tmp_path: Path
+) -> None:
+    storage = await storage_server(Storage(size=100, silent=True))
+    retry = RetryPolicy(backoff_base=0.01, max_attempts=2)
+    timeout = Timeout(idle=0.3, read=3600.0)  # the read timeout of a download is at most idle
+    async with CircleCI(
+        token="t", base_url="http://127.0.0.1:9/api/v2", timeout=timeout, retry=retry
+    ) as cci:
+        report = await cci.artifacts.download(_item(storage.url), tmp_path)
+
+    (entry,) = report.entries
+    assert entry.status is DownloadStatus.FAILED
+    assert isinstance(entry.error, TransportError)
+    assert "download stalled: no data for 0.3 s" in (entry.message or "")
+    assert len(storage.requests) == 2
     assert files_under(tmp_path) == [] and part_files(tmp_path) == []
 
 
