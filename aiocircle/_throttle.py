@@ -3,12 +3,11 @@
 One ``Throttle`` per client (the default rate limiter, see :mod:`aiocircle.limiter`); every
 HTTP attempt, of the API and of downloads, goes through :meth:`acquire` and :meth:`release`:
 
-1. **Slow start.** A host the throttle knows nothing about gets at most 10 attempts in
-   flight (TCP's initial window, RFC 6928). Each answer other than a 429 widens its window
-   by one, up to ``max_concurrency``, so the window doubles every round trip (as TCP's
-   slow start does) and an unlimited host has the 32 slots of the default client after two;
-   a 429 halves it (not below 10). The first volley at a cold host is 10 requests, not
-   ``max_concurrency``.
+1. **Slow start.** A host the throttle knows nothing about gets at most 4 attempts in
+   flight. Each answer other than a 429 widens its window by one, up to
+   ``max_concurrency``, so the window doubles every round trip (as TCP's slow start does)
+   and an unlimited host has all the slots after four; a 429 halves it (not below 4).
+   The first volley at a cold host is 4 requests, not ``max_concurrency``.
 2. **Header pacing.** When a host states its budget in rate-limit headers (any spelling
    :func:`~aiocircle.parse_budget` reads; the tightest limit wins), the requests it has
    left are spread evenly until its reset, starting at once, so that none is refused
@@ -49,10 +48,11 @@ from ._ratelimit import Budget, earliest_start, parse_budget
 from .errors import RateLimitError
 from .limiter import Answer, Permit
 
-INITIAL_WINDOW = 10
-"""Attempts in flight at a host the throttle has no answer from yet (slow start). Measured
-on a harvest (docs/benchmarks.md), a first window of 4 cost a round trip per host more
-than 10 did, and 10 as much as no slow start at all."""
+INITIAL_WINDOW = 4
+"""Attempts in flight at a host the throttle has no answer from yet (slow start). A first
+window of 10 measured a few per cent faster on a short harvest, but it drained a small token
+bucket (burst 10) in one volley, after which no answer shows the bucket refilling and header
+pacing fell to 88 % of its rate (docs/benchmarks.md)."""
 
 _WINDOW = 2.0
 """Seconds of recent answers the first pace is measured over."""
@@ -169,7 +169,7 @@ class Throttle:
         return state
 
     def window(self, host: str) -> int:
-        """Attempts ``host`` may have in flight now (slow start: 10 at first)."""
+        """Attempts ``host`` may have in flight now (slow start: 4 at first)."""
         state = self._hosts.get(host)
         return self._initial_window if state is None else state.window
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import Counter
-from typing import Any
 
 import pytest
 from _loopback import FakeClock, VirtualClock
@@ -16,10 +15,9 @@ from aiocircle._throttle import Throttle
 from aiocircle.testing import FakeCircleCI, RateLimit
 
 
-def make(max_concurrency: int = 2, **options: Any) -> tuple[Throttle, FakeClock]:
+def make(max_concurrency: int = 2) -> tuple[Throttle, FakeClock]:
     clock = FakeClock(start=0.0)
-    throttle = Throttle(max_concurrency, clock=clock.monotonic, sleep=clock.sleep, **options)
-    return throttle, clock
+    return Throttle(max_concurrency, clock=clock.monotonic, sleep=clock.sleep), clock
 
 
 async def test_open_gate_does_not_sleep() -> None:
@@ -234,23 +232,23 @@ async def _granted(tasks: list[asyncio.Task[object]]) -> list[object]:
     return [t.result() for t in tasks if t.done()]
 
 
-async def test_a_cold_host_gets_ten_in_flight_and_the_window_doubles_every_round_trip() -> None:
+async def test_a_cold_host_gets_four_in_flight_and_the_window_doubles_every_round_trip() -> None:
     throttle, clock = make(max_concurrency=64)
     tasks: list[asyncio.Task[object]] = [
-        asyncio.create_task(throttle.acquire("h")) for _ in range(134)
+        asyncio.create_task(throttle.acquire("h")) for _ in range(124)
     ]
     released: set[int] = set()
     rounds = []
-    for _ in range(5):
+    for _ in range(6):
         out = [p for p in await _granted(tasks) if id(p) not in released]
         rounds.append(len(out))
         for permit in out:
             released.add(id(permit))
             assert isinstance(permit, Permit)
             await throttle.release(permit, Answer(status=200))
-    assert rounds == [10, 20, 40, 64, 0]
+    assert rounds == [4, 8, 16, 32, 64, 0]
     assert throttle.window("h") == 64  # capped at max_concurrency
-    assert throttle.window("cold") == 10
+    assert throttle.window("cold") == 4
     assert clock.sleeps == []
 
 
@@ -259,25 +257,25 @@ async def test_a_429_halves_the_window_but_not_below_where_it_started() -> None:
     for _ in range(20):
         permit = await throttle.acquire("h")
         await throttle.release(permit, Answer(status=200))
-    assert throttle.window("h") == 30
+    assert throttle.window("h") == 24
     permit = await throttle.acquire("h")
     await throttle.release(permit, Answer(status=429, wait=0.0))
-    assert throttle.window("h") == 15
+    assert throttle.window("h") == 12
     for _ in range(3):
         permit = await throttle.acquire("h")
         await throttle.release(permit, Answer(status=429, wait=0.0))
-    assert throttle.window("h") == 10
+    assert throttle.window("h") == 4
 
 
 async def test_no_answer_does_not_widen_the_window() -> None:
     throttle, _ = make(max_concurrency=64)
     permit = await throttle.acquire("h")
     await throttle.release(permit, Answer(status=None))
-    assert throttle.window("h") == 10
+    assert throttle.window("h") == 4
 
 
 async def test_waiting_for_a_window_holds_no_slot() -> None:
-    throttle, _ = make(max_concurrency=5, initial_window=4)
+    throttle, _ = make(max_concurrency=5)
     held = [await throttle.acquire("narrow") for _ in range(4)]  # its whole window
     queued = asyncio.create_task(throttle.acquire("narrow"))
     await asyncio.sleep(0)
@@ -291,7 +289,7 @@ async def test_waiting_for_a_window_holds_no_slot() -> None:
 
 
 async def test_a_cancelled_window_waiter_leaves_the_window_whole() -> None:
-    throttle, _ = make(max_concurrency=8, initial_window=4)
+    throttle, _ = make(max_concurrency=8)
     held = [await throttle.acquire("h") for _ in range(4)]
     queued = asyncio.create_task(throttle.acquire("h"))
     await asyncio.sleep(0)
