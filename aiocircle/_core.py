@@ -404,25 +404,22 @@ class Core:
                 streaming=True,
             )
             response = await self._attempt(request, attempt=attempt)
+            status = response.status
+            if status not in _REDIRECTS and (200 <= status < 300 or status in accept):
+                return Download(
+                    response,
+                    url,
+                    idle=self.timeout.idle,
+                    idle_bytes=self.timeout.idle_bytes,
+                    clock=self.clock.monotonic,
+                )
             try:
-                if response.status in _REDIRECTS:
-                    hops += 1
-                    target = self._redirect_target(url, response, hops)
-                elif 200 <= response.status < 300 or response.status in accept:
-                    return Download(
-                        response,
-                        url,
-                        idle=self.timeout.idle,
-                        idle_bytes=self.timeout.idle_bytes,
-                        clock=self.clock.monotonic,
-                    )
-                else:
+                if status not in _REDIRECTS:
                     raise await self._error(response, request)
-            except BaseException:
+                hops += 1
+                url = self._redirect_target(url, response, hops)
+            finally:
                 await response.close()
-                raise
-            await response.close()
-            url = target
 
     @staticmethod
     def _redirect_target(url: URL, response: Response, hops: int) -> URL:

@@ -164,7 +164,6 @@ class AiohttpTransport:
         self._timeouts = {
             streaming: _client_timeout(timeout, streaming=streaming) for streaming in (False, True)
         }
-        self._reads = {s: _read_timeout(timeout, streaming=s) for s in (False, True)}
         # A borrowed session keeps its own User-Agent unless the caller names one.
         self._base_headers = {"User-Agent": user_agent} if user_agent else {}
 
@@ -195,7 +194,8 @@ class AiohttpTransport:
             )
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise transport_error(request.method, request.url, exc) from None
-        return _AiohttpResponse(request, response, self._reads[request.streaming])
+        read = self._timeouts[request.streaming].sock_read
+        return _AiohttpResponse(request, response, read)
 
     async def close(self) -> None:
         if self._owns_session and self._session is not None:

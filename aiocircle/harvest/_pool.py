@@ -44,12 +44,10 @@ from ._types import (
 
 @attrs.frozen
 class _Target:
-    """Where one artifact goes: its real ``path`` (also as ``text``), its manifest ``key``
-    (relative to the root) and whether its folder is ``new`` (did not exist before this
-    harvest)."""
+    """Where one artifact goes: its real ``path``, its manifest ``key`` (relative to the
+    root) and whether its folder is ``new`` (did not exist before this harvest)."""
 
-    path: Path
-    text: str
+    path: str
     key: str
     new: bool
 
@@ -119,9 +117,8 @@ class Harvest:
         concurrency = self.options.concurrency
         self._dest.mkdir(parents=True, exist_ok=True)
         self._root = self._dest.resolve()
-        self._root_text = str(self._root)
-        self._root_prefix = os.path.join(self._root_text, "")
-        self._folders.ensure(self._root_text)
+        self._root_prefix = os.path.join(self._root, "")
+        self._folders.ensure(str(self._root))
         if self.options.manifest:
             self._manifest = Manifest(self._root)
         queue: asyncio.Queue[JobArtifact | None] = asyncio.Queue(maxsize=concurrency * 4)
@@ -203,7 +200,7 @@ class Harvest:
         if path in self._claimed:
             raise UnsafePathError(f"another artifact already maps to {path}")
         self._claimed.add(path)
-        return _Target(Path(path), path, path[len(self._root_prefix) :], new)
+        return _Target(path, path[len(self._root_prefix) :], new)
 
     def _folder(self, parts: tuple[str, ...]) -> tuple[str, bool]:
         """The real path of the folder ``parts`` below the root, and whether it is new.
@@ -241,7 +238,7 @@ class Harvest:
             )
         except Exception as exc:  # a layout that raised, a symlink loop in dest...
             return self._failed(item, exc)
-        path = target.path
+        path = Path(target.path)
         # In a folder this harvest creates, there is no file yet to trust or to probe.
         existing = not (target.new or self.options.overwrite)
         manifest = self._manifest if existing else None
@@ -251,7 +248,7 @@ class Harvest:
         fetch = Fetch(
             self.core,
             item,
-            target.text,
+            target.path,
             probe=existing,
             folders=self._folders,
             progress=self._progress,

@@ -137,40 +137,31 @@ async def test_a_storage_that_ignores_range_costs_no_full_body_on_rerun_without_
     assert not (tmp_path / MANIFEST_NAME).exists()
 
 
-async def test_a_trickling_storage_fails_as_stalled_and_is_retried(
-    storage_server: Any, tmp_path: Path
+@pytest.mark.parametrize(
+    ("misbehaving", "limits", "says"),
+    [
+        # One byte every 0.2 s: caught by the byte-rate check at a chunk past the window.
+        ({"trickle": 0.2}, Timeout(idle=0.5), "stalled"),
+        # Nothing after the headers: the read timeout of a download is at most idle.
+        ({"silent": True}, Timeout(idle=0.3, read=3600.0), "download stalled: no data for 0.3 s"),
+    ],
+    ids=["trickling", "silent"],
+)
+async def test_a_stalled_storage_fails_as_stalled_and_is_retried(
+    storage_server: Any, tmp_path: Path, misbehaving: dict[str, Any], limits: Timeout, says: str
 ) -> None:
-    storage = await storage_server(Storage(size=100, trickle=0.2))
+    storage = await storage_server(Storage(size=100, **misbehaving))
     retry = RetryPolicy(backoff_base=0.01, max_attempts=2)
     async with CircleCI(
-        token="t", base_url="http://127.0.0.1:9/api/v2", timeout=Timeout(idle=0.5), retry=retry
+        token="t", base_url="http://127.0.0.1:9/api/v2", timeout=limits, retry=retry
     ) as cci:
         report = await cci.artifacts.download(_item(storage.url), tmp_path)
 
     (entry,) = report.entries
     assert entry.status is DownloadStatus.FAILED
     assert isinstance(entry.error, TransportError)
-    assert "stalled" in (entry.message or "")
+    assert says in (entry.message or "")
     assert len(storage.requests) == 2  # retried once, then given up
-    assert files_under(tmp_path) == [] and part_files(tmp_path) == []
-
-
-async def test_a_silent_storage_fails_as_stalled_within_idle_and_is_retried(
-    storage_server: Any, tmp_path: Path
-) -> None:
-    storage = await storage_server(Storage(size=100, silent=True))
-    retry = RetryPolicy(backoff_base=0.01, max_attempts=2)
-    timeout = Timeout(idle=0.3, read=3600.0)  # the read timeout of a download is at most idle
-    async with CircleCI(
-        token="t", base_url="http://127.0.0.1:9/api/v2", timeout=timeout, retry=retry
-    ) as cci:
-        report = await cci.artifacts.download(_item(storage.url), tmp_path)
-
-    (entry,) = report.entries
-    assert entry.status is DownloadStatus.FAILED
-    assert isinstance(entry.error, TransportError)
-    assert "download stalled: no data for 0.3 s" in (entry.message or "")
-    assert len(storage.requests) == 2
     assert files_under(tmp_path) == [] and part_files(tmp_path) == []
 
 
